@@ -1,0 +1,615 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "conf.h"
+#include "log.h"
+#include "util.h"
+
+enum key_type {
+	T_PATH,	     /* absolute path */
+	T_USERPATH,  /* absolute, or ~/... */
+	T_MODULE,    /* absolute path or a bare library name */
+	T_STRING,    /* any printable text */
+	T_FILTER,    /* an LDAP filter in parentheses */
+	T_BOOL,
+	T_UINT,
+	T_DURATION,
+	T_SIZE,
+	T_POLICY,
+	T_HTTP_URL,  /* http:// or https:// */
+	T_PROXY,     /* a proxy URL as libcurl takes it */
+	T_LDAP_HOST, /* host, host:port or ldap[s]://host[:port] */
+	T_URL_LIST,  /* allowed_urls */
+	T_MAPPING
+};
+
+struct key_def {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t off;
+	uint64_t min, max;
+};
+
+#define K(s, n, t, f, lo, hi) { s, n, t, offsetof(struct px_config, f), lo, hi }
+#define DAY (86400ULL)
+
+static const struct key_def keys[] = {
+	K("trust", "ca_dir", T_PATH, ca_dir, 0, 0),
+	K("trust", "intermediate_dir", T_PATH, intermediate_dir, 0, 0),
+	K("trust", "disallowed_dir", T_PATH, disallowed_dir, 0, 0),
+	K("trust", "crl_dir", T_PATH, crl_dir, 0, 0),
+	K("revocation", "revocation", T_POLICY, revocation, 0, 0),
+	K("revocation", "prefer_crl", T_BOOL, prefer_crl, 0, 0),
+	K("revocation", "ocsp_to_crl_count", T_UINT, ocsp_to_crl_count, 0,
+	    1000000),
+	K("revocation", "ocsp_responder", T_HTTP_URL, ocsp_responder, 0, 0),
+	K("revocation", "crl_grace", T_DURATION, crl_grace, 0, 30 * DAY),
+	K("revocation", "max_object_size", T_SIZE, max_object_size, 1024,
+	    1ULL << 30),
+	K("fetch", "url_timeout", T_DURATION, url_timeout, 1, 300),
+	K("fetch", "cumulative_timeout", T_DURATION, cumulative_timeout, 0,
+	    600),
+	K("fetch", "allowed_urls", T_URL_LIST, allowed_urls, 0, 0),
+	K("fetch", "offline", T_BOOL, offline, 0, 0),
+	K("fetch", "proxy", T_PROXY, proxy, 0, 0),
+	K("fetch", "ldap_server", T_LDAP_HOST, ldap_server, 0, 0),
+	K("fetch", "ldap_keytab", T_PATH, ldap_keytab, 0, 0),
+	K("fetch", "ldap_principal", T_STRING, ldap_principal, 0, 0),
+	K("fetch", "ldap_sasl_nocanon", T_BOOL, ldap_sasl_nocanon, 0, 0),
+	K("cache", "machine_dir", T_PATH, machine_dir, 0, 0),
+	K("cache", "user_dir", T_USERPATH, user_dir, 0, 0),
+	K("cache", "memory", T_BOOL, memory, 0, 0),
+	K("login", "pkcs11_module", T_MODULE, pkcs11_module, 0, 0),
+	K("login", "mapping", T_MAPPING, mapping, 0, 0),
+	K("login", "ldap_user_base", T_STRING, ldap_user_base, 0, 0),
+	K("login", "ldap_user_filter", T_FILTER, ldap_user_filter, 0, 0),
+	K("login", "wait_for_card", T_DURATION, wait_for_card, 0, 3600),
+	K("login", "user_cert_dir", T_PATH, user_cert_dir, 0, 0),
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+#define FIELD(cfg, k, type) ((type *)(void *)((char *)(cfg) + (k)->off))
+
+struct px_config *
+px_config_new(void)
+{
+	struct px_config *cfg;
+
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+		return NULL;
+	cfg->revocation = PX_REV_REQUIRE;
+	cfg->ocsp_to_crl_count = 50;
+	cfg->max_object_size = 64ULL * 1024 * 1024;
+	cfg->url_timeout = 15;
+	cfg->memory = 1;
+	cfg->mapping[0].kind = PX_MAP_UPN;
+	cfg->mapping[1].kind = PX_MAP_CN;
+	cfg->n_mapping = 2;
+	if ((cfg->ca_dir = strdup("/etc/pam_pkix/ca")) == NULL ||
+	    (cfg->intermediate_dir = strdup("/etc/pam_pkix/intermediate")) ==
+		NULL ||
+	    (cfg->disallowed_dir = strdup("/etc/pam_pkix/disallowed")) ==
+		NULL ||
+	    (cfg->crl_dir = strdup("/etc/pam_pkix/crl")) == NULL ||
+	    (cfg->machine_dir = strdup("/var/cache/pam_pkix")) == NULL ||
+	    (cfg->user_dir = strdup("~/.cache/pam_pkix")) == NULL ||
+	    (cfg->pkcs11_module = strdup("p11-kit-proxy.so")) == NULL ||
+	    (cfg->ldap_user_filter = strdup("(uid=%u)")) == NULL) {
+		px_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+static void
+free_lists(struct px_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_allowed_urls; i++) {
+		free(cfg->allowed_urls[i]);
+		cfg->allowed_urls[i] = NULL;
+	}
+	cfg->n_allowed_urls = 0;
+	for (i = 0; i < cfg->n_mapping; i++) {
+		free(cfg->mapping[i].path);
+		cfg->mapping[i].path = NULL;
+	}
+	cfg->n_mapping = 0;
+}
+
+void
+px_config_free(struct px_config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < NKEYS; i++) {
+		switch (keys[i].type) {
+		case T_PATH:
+		case T_USERPATH:
+		case T_MODULE:
+		case T_STRING:
+		case T_FILTER:
+		case T_HTTP_URL:
+		case T_PROXY:
+		case T_LDAP_HOST:
+			free(*FIELD(cfg, &keys[i], char *));
+			break;
+		default:
+			break;
+		}
+	}
+	free_lists(cfg);
+	free(cfg->path);
+	free(cfg);
+}
+
+const char *
+px_revocation_name(enum px_revocation_policy p)
+{
+	switch (p) {
+	case PX_REV_REQUIRE: return "require";
+	case PX_REV_BEST_EFFORT: return "best-effort";
+	case PX_REV_NONE: return "none";
+	}
+	return "?";
+}
+
+/* The words of a list value: separated by commas and/or white space. */
+static char *
+next_word(char **sp)
+{
+	char *s = *sp, *w;
+
+	while (*s == ',' || isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0')
+		return NULL;
+	w = s;
+	while (*s != '\0' && *s != ',' && !isspace((unsigned char)*s))
+		s++;
+	if (*s != '\0')
+		*s++ = '\0';
+	*sp = s;
+	return w;
+}
+
+static int
+printable(const char *v)
+{
+	for (; *v != '\0'; v++)
+		if (!isprint((unsigned char)*v))
+			return 0;
+	return 1;
+}
+
+static int
+has_scheme(const char *v, const char *const *schemes)
+{
+	size_t n;
+
+	for (; *schemes != NULL; schemes++) {
+		n = strlen(*schemes);
+		if (strncasecmp(v, *schemes, n) == 0 && v[n] != '\0')
+			return 1;
+	}
+	return 0;
+}
+
+static int
+check_path(const char *v, int user, const char **why)
+{
+	if (strlen(v) >= PATH_MAX) {
+		*why = "path too long";
+		return PX_ERR_CONFIG;
+	}
+	if (v[0] == '/' || (user && v[0] == '~' && v[1] == '/'))
+		return 0;
+	*why = user ? "must be an absolute path or start with ~/" :
+		      "must be an absolute path";
+	return PX_ERR_CONFIG;
+}
+
+static int
+set_list(struct px_config *cfg, const struct key_def *k, const char *value,
+    const char **why)
+{
+	static const char *const url_schemes[] = { "http://", "https://",
+		"ldap://", "ldaps://", NULL };
+	char *copy, *s, *w;
+	int r = PX_ERR_CONFIG;
+
+	if ((copy = strdup(value)) == NULL)
+		return PX_ERR_NOMEM;
+	s = copy;
+	if (k->type == T_URL_LIST) {
+		while ((w = next_word(&s)) != NULL) {
+			if (!has_scheme(w, url_schemes)) {
+				*why = "each entry must be an http, https, "
+				       "ldap or ldaps URL prefix";
+				goto out;
+			}
+			if (cfg->n_allowed_urls == PX_ALLOWED_URLS_MAX) {
+				*why = "too many entries";
+				goto out;
+			}
+			if ((cfg->allowed_urls[cfg->n_allowed_urls] =
+				    strdup(w)) == NULL) {
+				r = PX_ERR_NOMEM;
+				goto out;
+			}
+			cfg->n_allowed_urls++;
+		}
+		r = 0;
+		goto out;
+	}
+	/* T_MAPPING */
+	while ((w = next_word(&s)) != NULL) {
+		struct px_mapping *m;
+
+		if (cfg->n_mapping == PX_MAPPING_MAX) {
+			*why = "too many methods";
+			goto out;
+		}
+		m = &cfg->mapping[cfg->n_mapping];
+		if (strcmp(w, "cn") == 0)
+			m->kind = PX_MAP_CN;
+		else if (strcmp(w, "upn") == 0)
+			m->kind = PX_MAP_UPN;
+		else if (strcmp(w, "email") == 0)
+			m->kind = PX_MAP_EMAIL;
+		else if (strcmp(w, "ldap") == 0)
+			m->kind = PX_MAP_LDAP;
+		else if (strncmp(w, "file:", 5) == 0) {
+			if (check_path(w + 5, 0, why) != 0)
+				goto out;
+			m->kind = PX_MAP_FILE;
+			if ((m->path = strdup(w + 5)) == NULL) {
+				r = PX_ERR_NOMEM;
+				goto out;
+			}
+		} else {
+			*why = "methods are cn, upn, email, ldap, file:PATH";
+			goto out;
+		}
+		cfg->n_mapping++;
+	}
+	if (cfg->n_mapping == 0) {
+		*why = "at least one method is needed";
+		goto out;
+	}
+	r = 0;
+out:
+	free(copy);
+	return r;
+}
+
+/* Checks value against k and stores it.  Sets *why on PX_ERR_CONFIG. */
+static int
+set_key(struct px_config *cfg, const struct key_def *k, const char *value,
+    const char **why)
+{
+	static const char *const http[] = { "http://", "https://", NULL };
+	static const char *const proxy[] = { "http://", "https://",
+		"socks4://", "socks4a://", "socks5://", "socks5h://", NULL };
+	static const char *const ldap[] = { "ldap://", "ldaps://", NULL };
+	char **sp;
+	uint64_t n;
+	int r, b;
+
+	if (!printable(value)) {
+		*why = "contains a control character";
+		return PX_ERR_CONFIG;
+	}
+	switch (k->type) {
+	case T_BOOL:
+		if (px_parse_bool(value, &b) != 0) {
+			*why = "expected yes or no";
+			return PX_ERR_CONFIG;
+		}
+		*FIELD(cfg, k, int) = b;
+		return 0;
+	case T_POLICY:
+		if (strcmp(value, "require") == 0)
+			*FIELD(cfg, k, enum px_revocation_policy) =
+			    PX_REV_REQUIRE;
+		else if (strcmp(value, "best-effort") == 0)
+			*FIELD(cfg, k, enum px_revocation_policy) =
+			    PX_REV_BEST_EFFORT;
+		else if (strcmp(value, "none") == 0)
+			*FIELD(cfg, k, enum px_revocation_policy) = PX_REV_NONE;
+		else {
+			*why = "expected require, best-effort or none";
+			return PX_ERR_CONFIG;
+		}
+		return 0;
+	case T_UINT:
+	case T_DURATION:
+	case T_SIZE:
+		if (k->type == T_UINT)
+			r = px_parse_uint(value, UINT64_MAX, &n);
+		else if (k->type == T_DURATION)
+			r = px_parse_duration(value, &n);
+		else
+			r = px_parse_size(value, &n);
+		if (r == PX_ERR_BAD_FORMAT) {
+			*why = k->type == T_UINT ? "expected a number" :
+			       k->type == T_DURATION ?
+						    "expected a duration such as 15, 15s, 30m, 2h, 7d" :
+						    "expected a size such as 4096, 512K, 64M, 1G";
+			return PX_ERR_CONFIG;
+		}
+		if (r != 0 || n < k->min || n > k->max) {
+			*why = "out of range";
+			return PX_ERR_CONFIG;
+		}
+		*FIELD(cfg, k, uint64_t) = n;
+		return 0;
+	case T_URL_LIST:
+	case T_MAPPING:
+		return set_list(cfg, k, value, why);
+	case T_PATH:
+	case T_USERPATH:
+		if ((r = check_path(value, k->type == T_USERPATH, why)) != 0)
+			return r;
+		break;
+	case T_MODULE:
+		if (value[0] != '/' && strchr(value, '/') != NULL) {
+			*why = "must be an absolute path or a bare library name";
+			return PX_ERR_CONFIG;
+		}
+		break;
+	case T_FILTER:
+		if (value[0] != '(' || value[strlen(value) - 1] != ')') {
+			*why = "must be an LDAP filter in parentheses";
+			return PX_ERR_CONFIG;
+		}
+		break;
+	case T_HTTP_URL:
+		if (!has_scheme(value, http)) {
+			*why = "must be an http:// or https:// URL";
+			return PX_ERR_CONFIG;
+		}
+		break;
+	case T_PROXY:
+		if (!has_scheme(value, proxy)) {
+			*why = "must be a proxy URL (http, https, socks4, socks5)";
+			return PX_ERR_CONFIG;
+		}
+		break;
+	case T_LDAP_HOST:
+		if (strchr(value, '/') != NULL && !has_scheme(value, ldap)) {
+			*why = "must be host[:port] or an ldap:// or ldaps:// URL";
+			return PX_ERR_CONFIG;
+		}
+		break;
+	case T_STRING:
+		break;
+	}
+	sp = FIELD(cfg, k, char *);
+	free(*sp);
+	if ((*sp = strdup(value)) == NULL)
+		return PX_ERR_NOMEM;
+	return 0;
+}
+
+static const struct key_def *
+find_key(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int
+section_known(const char *section)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0)
+			return 1;
+	return 0;
+}
+
+/* A list key given in the file replaces the default list, not extends it. */
+static void
+reset_list(struct px_config *cfg, const struct key_def *k)
+{
+	size_t i;
+
+	if (k->type == T_URL_LIST) {
+		for (i = 0; i < cfg->n_allowed_urls; i++) {
+			free(cfg->allowed_urls[i]);
+			cfg->allowed_urls[i] = NULL;
+		}
+		cfg->n_allowed_urls = 0;
+	} else if (k->type == T_MAPPING) {
+		for (i = 0; i < cfg->n_mapping; i++) {
+			free(cfg->mapping[i].path);
+			cfg->mapping[i].path = NULL;
+		}
+		cfg->n_mapping = 0;
+	}
+}
+
+int
+px_config_set(struct px_config *cfg, const char *section, const char *key,
+    const char *value)
+{
+	const struct key_def *k;
+	const char *why = "invalid value";
+	int r;
+
+	if ((k = find_key(section, key)) == NULL) {
+		px_error("unknown option [%s] %s", section, key);
+		return PX_ERR_CONFIG;
+	}
+	reset_list(cfg, k);
+	if ((r = set_key(cfg, k, value, &why)) == PX_ERR_CONFIG)
+		px_error("[%s] %s: '%s': %s", section, key, value, why);
+	return r;
+}
+
+struct parse_state {
+	struct px_config *cfg;
+	const char *name;
+	const char *text;   /* what the reader has not consumed yet */
+	int lineno;	    /* line the reader returned last */
+	int err_line;	    /* first line with an error, 0 if none */
+	unsigned char seen[NKEYS];
+	int nomem;
+};
+
+/* An fgets() for ini_parse_stream() that counts lines. */
+static char *
+reader(char *str, int num, void *stream)
+{
+	struct parse_state *st = stream;
+	const char *p = st->text;
+	int n = 0;
+
+	if (*p == '\0')
+		return NULL;
+	while (n < num - 1 && p[n] != '\0') {
+		str[n] = p[n];
+		if (p[n++] == '\n')
+			break;
+	}
+	str[n] = '\0';
+	st->text = p + n;
+	st->lineno++;
+	return str;
+}
+
+static int
+fail(struct parse_state *st, const char *section, const char *key,
+    const char *msg)
+{
+	if (st->err_line == 0)
+		st->err_line = st->lineno;
+	if (key != NULL)
+		px_error("%s:%d: [%s] %s: %s", st->name, st->lineno, section,
+		    key, msg);
+	else
+		px_error("%s:%d: %s", st->name, st->lineno, msg);
+	return 0;
+}
+
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *st = user;
+	const struct key_def *k;
+	const char *why = "invalid value";
+	char msg[256];
+	int r;
+
+	if (*section == '\0')
+		return fail(st, section, name, "key outside a [section]");
+	if ((k = find_key(section, name)) == NULL) {
+		snprintf(msg, sizeof(msg), "unknown key%s",
+		    section_known(section) ? "" : " (unknown section)");
+		return fail(st, section, name, msg);
+	}
+	if (st->seen[k - keys]) {
+		return fail(st, section, name,
+		    "given twice (or a continuation line)");
+	}
+	st->seen[k - keys] = 1;
+	if (*value == '\0')
+		return fail(st, section, name, "empty value");
+	reset_list(st->cfg, k);
+	if ((r = set_key(st->cfg, k, value, &why)) == PX_ERR_NOMEM) {
+		st->nomem = 1;
+		return 0;
+	}
+	if (r != 0) {
+		snprintf(msg, sizeof(msg), "'%s': %s", value, why);
+		return fail(st, section, name, msg);
+	}
+	return 1;
+}
+
+int
+px_config_parse(struct px_config *cfg, const char *name, const char *text)
+{
+	struct parse_state st;
+	const char *p, *nl;
+	int line = 1, r;
+
+	/* inih silently splits long lines: refuse them with a line number. */
+	for (p = text; *p != '\0'; p = nl + 1, line++) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p) - 1;
+		if (nl - p + 1 > INI_MAX_LINE - 3) {
+			px_error("%s:%d: line longer than %d characters", name,
+			    line, INI_MAX_LINE - 3);
+			return PX_ERR_CONFIG;
+		}
+		if (nl[1] == '\0')
+			break;
+	}
+	memset(&st, 0, sizeof(st));
+	st.cfg = cfg;
+	st.name = name;
+	st.text = text;
+	r = ini_parse_stream(reader, &st, handler, &st);
+	if (st.nomem)
+		return PX_ERR_NOMEM;
+	if (r == 0 && st.err_line == 0)
+		return 0;
+	if (r > 0 && st.err_line == 0)
+		px_error("%s:%d: syntax error (expected [section] or key = value)",
+		    name, r);
+	else if (r < 0)
+		px_error("%s: cannot parse", name);
+	return PX_ERR_CONFIG;
+}
+
+int
+px_config_load(const char *path, struct px_config **cfgp)
+{
+	struct px_config *cfg = NULL;
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	*cfgp = NULL;
+	if ((r = px_read_file(path, PX_CONF_MAX_SIZE,
+		 PX_READ_NOFOLLOW | PX_READ_TRUSTED, &text, &len)) != 0)
+		goto out;
+	if (memchr(text, '\0', len) != NULL) {
+		px_error("%s: contains a NUL byte", path);
+		r = PX_ERR_CONFIG;
+		goto out;
+	}
+	if ((cfg = px_config_new()) == NULL ||
+	    (cfg->path = strdup(path)) == NULL) {
+		r = PX_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = px_config_parse(cfg, path, text)) != 0)
+		goto out;
+	*cfgp = cfg;
+	cfg = NULL;
+out:
+	free(text);
+	px_config_free(cfg);
+	return r;
+}

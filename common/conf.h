@@ -1,0 +1,116 @@
+/*
+ * The configuration file (INI, DESIGN.md section 6), parsed with libinih
+ * into one struct.  Every key is typed and range-checked; unknown keys and
+ * bad values are errors naming file:line and the key.
+ */
+#ifndef PX_CONF_H
+#define PX_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define PX_CONF_MAX_SIZE (64 * 1024)
+
+enum px_revocation_policy {
+	PX_REV_REQUIRE = 0,	/* unknown status denies */
+	PX_REV_BEST_EFFORT = 1, /* unknown status allows, with a warning */
+	PX_REV_NONE = 2		/* no retrieval; what is known still counts */
+};
+
+enum px_mapping_kind {
+	PX_MAP_CN = 1,
+	PX_MAP_UPN,
+	PX_MAP_EMAIL,
+	PX_MAP_FILE,
+	PX_MAP_LDAP
+};
+
+#define PX_MAPPING_MAX 8
+#define PX_ALLOWED_URLS_MAX 64
+
+struct px_mapping {
+	enum px_mapping_kind kind;
+	char *path; /* PX_MAP_FILE only */
+};
+
+struct px_config {
+	char *path; /* the file it came from */
+
+	/* [trust] */
+	char *ca_dir;
+	char *intermediate_dir;
+	char *disallowed_dir;
+	char *crl_dir;
+
+	/* [revocation] */
+	enum px_revocation_policy revocation;
+	int prefer_crl;
+	uint64_t ocsp_to_crl_count;
+	char *ocsp_responder;
+	uint64_t crl_grace; /* seconds */
+	uint64_t max_object_size; /* bytes */
+
+	/* [fetch] */
+	uint64_t url_timeout; /* seconds */
+	uint64_t cumulative_timeout; /* seconds, 0 = off */
+	char *allowed_urls[PX_ALLOWED_URLS_MAX];
+	size_t n_allowed_urls;
+	int offline;
+	char *proxy;
+	char *ldap_server;
+	char *ldap_keytab;
+	char *ldap_principal;
+	int ldap_sasl_nocanon;
+
+	/* [cache] */
+	char *machine_dir;
+	char *user_dir;
+	int memory;
+
+	/* [login] */
+	char *pkcs11_module;
+	struct px_mapping mapping[PX_MAPPING_MAX];
+	size_t n_mapping;
+	char *ldap_user_base;
+	char *ldap_user_filter;
+	uint64_t wait_for_card; /* seconds */
+	char *user_cert_dir;
+};
+
+/*
+ * Returns a configuration holding every default, or NULL when out of memory.
+ * The caller frees it with px_config_free().
+ */
+struct px_config *px_config_new(void);
+
+/*
+ * Reads and checks the file at path (regular, not a symlink, owned by root
+ * or the caller, not group/world-writable, at most PX_CONF_MAX_SIZE bytes)
+ * into a new configuration.  Returns 0 and sets *cfgp (caller frees), or
+ * PX_ERR_CONFIG / PX_ERR_NOT_FOUND / PX_ERR_INSECURE / PX_ERR_TOO_BIG /
+ * PX_ERR_IO with the reason logged as "file:line: [section] key: message".
+ */
+int px_config_load(const char *path, struct px_config **cfgp) PX_WUR;
+
+/*
+ * Parses INI text (name is used in messages) on top of the values in cfg.
+ * Returns 0 or PX_ERR_CONFIG (logged).
+ */
+int px_config_parse(struct px_config *cfg, const char *name,
+    const char *text) PX_WUR;
+
+/*
+ * Sets one key from a section ("revocation", "revocation", "best-effort"),
+ * as a pam.d option would.  Returns 0 or PX_ERR_CONFIG (logged).
+ */
+int px_config_set(struct px_config *cfg, const char *section,
+    const char *key, const char *value) PX_WUR;
+
+/* Returns "require", "best-effort" or "none". */
+const char *px_revocation_name(enum px_revocation_policy p);
+
+void px_config_free(struct px_config *cfg);
+
+#endif

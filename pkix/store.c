@@ -1,0 +1,302 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "store.h"
+
+int
+px_certs_parse(const unsigned char *buf, size_t len, STACK_OF(X509) **out)
+{
+	STACK_OF(X509) *sk = NULL;
+	const unsigned char *p = buf;
+	X509 *x = NULL;
+	BIO *bio = NULL;
+	int r;
+
+	*out = NULL;
+	if ((sk = sk_X509_new_null()) == NULL)
+		return PX_ERR_NOMEM;
+	if (len == 0) {
+		r = PX_ERR_BAD_FORMAT;
+		goto out;
+	}
+	if (len > 10 && memmem(buf, len, "-----BEGIN", 10) != NULL) {
+		if (len > INT_MAX ||
+		    (bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
+			r = PX_ERR_NOMEM;
+			goto out;
+		}
+		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+			if (!sk_X509_push(sk, x)) {
+				r = PX_ERR_NOMEM;
+				goto out;
+			}
+			x = NULL;
+		}
+	} else {
+		if (len > LONG_MAX || (x = d2i_X509(NULL, &p, (long)len)) ==
+		    NULL || p != buf + len) {
+			r = PX_ERR_BAD_FORMAT;
+			goto out;
+		}
+		if (!sk_X509_push(sk, x)) {
+			r = PX_ERR_NOMEM;
+			goto out;
+		}
+		x = NULL;
+	}
+	if (sk_X509_num(sk) == 0) {
+		r = PX_ERR_BAD_FORMAT;
+		goto out;
+	}
+	*out = sk;
+	sk = NULL;
+	r = 0;
+out:
+	X509_free(x);
+	BIO_free(bio);
+	sk_X509_pop_free(sk, X509_free);
+	ERR_clear_error();
+	return r;
+}
+
+int
+px_fingerprint(X509 *x, unsigned char fp[PX_FP_LEN])
+{
+	unsigned int n = 0;
+
+	if (X509_digest(x, EVP_sha256(), fp, &n) != 1 || n != PX_FP_LEN) {
+		ERR_clear_error();
+		return PX_ERR_CRYPTO;
+	}
+	return 0;
+}
+
+static int
+skip_name(const char *name)
+{
+	return name[0] == '.';
+}
+
+/*
+ * Calls fn(arg, path, buf, len) for each regular file of dir, in name order.
+ * A missing directory is no error (nothing to load); a directory with a
+ * wrong owner or mode is refused.  Files that cannot be read are skipped.
+ */
+static int
+for_each_file(const char *dir, size_t max, const char *what,
+    int (*fn)(void *, const char *, const unsigned char *, size_t), void *arg)
+{
+	struct dirent **names = NULL;
+	char path[PATH_MAX];
+	char *buf;
+	size_t len;
+	int i, n = 0, r;
+
+	if (dir == NULL)
+		return 0;
+	if ((r = px_check_dir(dir)) == PX_ERR_NOT_FOUND) {
+		px_debug("%s %s does not exist", what, dir);
+		return 0;
+	}
+	if (r != 0) {
+		px_error("%s %s refused", what, dir);
+		return r;
+	}
+	if ((n = scandir(dir, &names, NULL, alphasort)) == -1) {
+		px_error("%s %s: cannot list: %m", what, dir);
+		return PX_ERR_IO;
+	}
+	r = 0;
+	for (i = 0; i < n; i++) {
+		if (r != 0 || skip_name(names[i]->d_name))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+			names[i]->d_name) >= sizeof(path)) {
+			px_warn("%s/%s: path too long; skipped", dir,
+			    names[i]->d_name);
+			continue;
+		}
+		/* Logs its own reason; the other files still count. */
+		if (px_read_file(path, max, 0, &buf, &len) != 0) {
+			px_warn("%s: skipped", path);
+			continue;
+		}
+		r = fn(arg, path, (const unsigned char *)buf, len);
+		free(buf);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}
+
+struct cert_load {
+	struct px_store *st;
+	int kind; /* 0 ca_dir, 1 intermediate_dir, 2 disallowed_dir */
+};
+
+static int
+add_fp(struct px_store *st, X509 *x)
+{
+	unsigned char (*fps)[PX_FP_LEN];
+	int r;
+
+	fps = reallocarray(st->disallowed, st->n_disallowed + 1, PX_FP_LEN);
+	if (fps == NULL)
+		return PX_ERR_NOMEM;
+	st->disallowed = fps;
+	if ((r = px_fingerprint(x, st->disallowed[st->n_disallowed])) != 0)
+		return r;
+	st->n_disallowed++;
+	return 0;
+}
+
+static int
+load_cert_file(void *arg, const char *path, const unsigned char *buf,
+    size_t len)
+{
+	struct cert_load *cl = arg;
+	STACK_OF(X509) *certs = NULL, *dst;
+	X509 *x;
+	int r;
+
+	if (px_certs_parse(buf, len, &certs) != 0) {
+		px_warn("%s: not a certificate (PEM or DER); skipped", path);
+		return 0;
+	}
+	while ((x = sk_X509_shift(certs)) != NULL) {
+		if (cl->kind == 2) {
+			r = add_fp(cl->st, x);
+			X509_free(x);
+			if (r != 0)
+				goto out;
+			continue;
+		}
+		/* Only self-signed certificates are anchors (seed 003). */
+		if (cl->kind == 0 && X509_self_signed(x, 1) == 1)
+			dst = cl->st->roots;
+		else
+			dst = cl->st->intermediates;
+		ERR_clear_error();
+		if (!sk_X509_push(dst, x)) {
+			X509_free(x);
+			r = PX_ERR_NOMEM;
+			goto out;
+		}
+		px_debug("%s: loaded as %s", path,
+		    dst == cl->st->roots ? "trusted root" : "intermediate");
+	}
+	r = 0;
+out:
+	sk_X509_pop_free(certs, X509_free);
+	return r;
+}
+
+static int
+add_crl(void *arg, struct px_crl *crl)
+{
+	struct px_store *st = arg;
+	struct px_crl **v;
+
+	if ((v = reallocarray(st->crls, st->n_crls + 1, sizeof(*v))) == NULL) {
+		px_crl_free(crl);
+		return PX_ERR_NOMEM;
+	}
+	st->crls = v;
+	st->crls[st->n_crls++] = crl;
+	if (crl->unusable != NULL)
+		px_warn("%s: %s; it will not be used", crl->label,
+		    crl->unusable);
+	return 0;
+}
+
+static int
+load_crl_file(void *arg, const char *path, const unsigned char *buf,
+    size_t len)
+{
+	int r;
+
+	if ((r = px_crl_parse(buf, len, path, add_crl, arg)) ==
+	    PX_ERR_BAD_FORMAT) {
+		px_warn("%s: not a CRL (%s); skipped", path,
+		    len == 0 ? "empty file" : "malformed PEM or DER");
+		return 0;
+	}
+	return r;
+}
+
+int
+px_store_load(struct px_store *st, const struct px_config *cfg)
+{
+	struct cert_load cl = { st, 0 };
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	if ((st->roots = sk_X509_new_null()) == NULL ||
+	    (st->intermediates = sk_X509_new_null()) == NULL)
+		return PX_ERR_NOMEM;
+	if ((r = for_each_file(cfg->ca_dir, PX_CERT_FILE_MAX, "ca_dir",
+		 load_cert_file, &cl)) != 0)
+		return r;
+	cl.kind = 1;
+	if ((r = for_each_file(cfg->intermediate_dir, PX_CERT_FILE_MAX,
+		 "intermediate_dir", load_cert_file, &cl)) != 0)
+		return r;
+	cl.kind = 2;
+	if ((r = for_each_file(cfg->disallowed_dir, PX_CERT_FILE_MAX,
+		 "disallowed_dir", load_cert_file, &cl)) != 0)
+		return r;
+	if ((r = for_each_file(cfg->crl_dir, cfg->max_object_size, "crl_dir",
+		 load_crl_file, st)) != 0)
+		return r;
+	if (sk_X509_num(st->roots) == 0)
+		px_warn("no trusted root certificate in %s: nothing can be "
+			"accepted", cfg->ca_dir != NULL ? cfg->ca_dir : "(unset)");
+	px_debug("loaded %d roots, %d intermediates, %zu disallowed, %zu CRLs",
+	    sk_X509_num(st->roots), sk_X509_num(st->intermediates),
+	    st->n_disallowed, st->n_crls);
+	return 0;
+}
+
+void
+px_store_clear(struct px_store *st)
+{
+	size_t i;
+
+	sk_X509_pop_free(st->roots, X509_free);
+	sk_X509_pop_free(st->intermediates, X509_free);
+	free(st->disallowed);
+	for (i = 0; i < st->n_crls; i++)
+		px_crl_free(st->crls[i]);
+	free(st->crls);
+	memset(st, 0, sizeof(*st));
+}
+
+int
+px_store_disallowed(const struct px_store *st, X509 *x)
+{
+	unsigned char fp[PX_FP_LEN];
+	size_t i;
+
+	if (st->n_disallowed == 0)
+		return 0;
+	/* Fail closed: a certificate we cannot hash is treated as listed. */
+	if (px_fingerprint(x, fp) != 0)
+		return 1;
+	for (i = 0; i < st->n_disallowed; i++)
+		if (memcmp(fp, st->disallowed[i], PX_FP_LEN) == 0)
+			return 1;
+	return 0;
+}

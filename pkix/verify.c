@@ -1,0 +1,701 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "store.h"
+
+#define PX_MAX_DEPTH 8	 /* certificates below the root */
+#define PX_MAX_CHAINS 16 /* candidate chains tried per verification */
+
+struct px_pkix {
+	struct px_store st;
+	enum px_revocation_policy policy;
+	time_t crl_grace;
+};
+
+struct chain {
+	X509 *c[PX_MAX_DEPTH + 2]; /* leaf first */
+	int n;
+};
+
+/* What one candidate chain came to. */
+struct outcome {
+	int r;		 /* 0 or the PX_ERR_* that rejects it */
+	int unknown;	 /* some certificate's status is unknown */
+	char *detail;
+	time_t revoked_at;
+	int crl_reason;
+	struct px_cert_report *rep; /* n entries, leaf first */
+	size_t n;
+};
+
+const char *
+px_crl_reason_name(int reason)
+{
+	static const char *names[] = { "unspecified", "keyCompromise",
+		"cACompromise", "affiliationChanged", "superseded",
+		"cessationOfOperation", "certificateHold", "value7",
+		"removeFromCRL", "privilegeWithdrawn", "aACompromise" };
+
+	if (reason < 0)
+		return "no reason given";
+	if ((size_t)reason < sizeof(names) / sizeof(names[0]))
+		return names[reason];
+	return "unknown reason";
+}
+
+const char *
+px_status_name(enum px_status s)
+{
+	switch (s) {
+	case PX_STATUS_GOOD: return "good";
+	case PX_STATUS_REVOKED: return "revoked";
+	case PX_STATUS_UNKNOWN: return "unknown";
+	case PX_STATUS_ANCHOR: return "trusted root";
+	case PX_STATUS_NOT_CHECKED: return "not checked";
+	}
+	return "?";
+}
+
+const char *
+px_decision_name(enum px_decision d)
+{
+	switch (d) {
+	case PX_ACCEPTED: return "accepted";
+	case PX_REJECTED: return "rejected";
+	case PX_UNKNOWN: return "unknown";
+	}
+	return "?";
+}
+
+enum px_decision
+px_decide(enum px_decision found, int revocation_unknown,
+    enum px_revocation_policy policy)
+{
+	if (found == PX_REJECTED)
+		return PX_REJECTED;
+	if (!revocation_unknown && found == PX_ACCEPTED)
+		return PX_ACCEPTED;
+	/* Status unknown: the policy decides. */
+	switch (policy) {
+	case PX_REV_BEST_EFFORT:
+	case PX_REV_NONE:
+		return PX_ACCEPTED;
+	case PX_REV_REQUIRE:
+		break;
+	}
+	return PX_UNKNOWN;
+}
+
+int
+px_pkix_new(const struct px_config *cfg, struct px_pkix **pxp)
+{
+	struct px_pkix *px;
+	int r;
+
+	*pxp = NULL;
+	if ((px = calloc(1, sizeof(*px))) == NULL)
+		return PX_ERR_NOMEM;
+	if ((r = px_store_load(&px->st, cfg)) != 0) {
+		px_pkix_free(px);
+		return r;
+	}
+	px->policy = cfg->revocation;
+	px->crl_grace = (time_t)cfg->crl_grace;
+	*pxp = px;
+	return 0;
+}
+
+void
+px_pkix_free(struct px_pkix *px)
+{
+	if (px == NULL)
+		return;
+	px_store_clear(&px->st);
+	free(px);
+}
+
+static char *
+xasprintf(const char *fmt, ...) PX_PRINTF(1, 2);
+
+static char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static char *
+name_str(const X509_NAME *name)
+{
+	BIO *bio;
+	char *s = NULL, *data;
+	long len;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(bio, name, 0,
+		XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+	    (len = BIO_get_mem_data(bio, &data)) >= 0)
+		s = strndup(data, (size_t)len);
+	BIO_free(bio);
+	return s;
+}
+
+static char *
+serial_str(X509 *x)
+{
+	BIGNUM *bn;
+	char *hex, *s = NULL;
+
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) == NULL)
+		return NULL;
+	if ((hex = BN_bn2hex(bn)) != NULL)
+		s = strdup(hex);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return s;
+}
+
+static void
+reports_free(struct px_cert_report *rep, size_t n)
+{
+	size_t i;
+
+	if (rep == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(rep[i].subject);
+		free(rep[i].issuer);
+		free(rep[i].serial);
+		free(rep[i].source);
+	}
+	free(rep);
+}
+
+static void
+outcome_clear(struct outcome *o)
+{
+	reports_free(o->rep, o->n);
+	free(o->detail);
+	memset(o, 0, sizeof(*o));
+}
+
+static int
+reports_new(X509 *const *certs, size_t n, struct px_cert_report **repp)
+{
+	struct px_cert_report *rep;
+	size_t i;
+
+	*repp = NULL;
+	if ((rep = calloc(n, sizeof(*rep))) == NULL)
+		return PX_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		rep[i].status = PX_STATUS_NOT_CHECKED;
+		rep[i].crl_reason = -1;
+		if ((rep[i].subject = name_str(X509_get_subject_name(certs[i]))) ==
+			NULL ||
+		    (rep[i].issuer = name_str(X509_get_issuer_name(certs[i]))) ==
+			NULL ||
+		    (rep[i].serial = serial_str(certs[i])) == NULL) {
+			reports_free(rep, n);
+			return PX_ERR_NOMEM;
+		}
+	}
+	*repp = rep;
+	return 0;
+}
+
+/* ---- chain building ---- */
+
+static int
+in_stack(STACK_OF(X509) *sk, X509 *x)
+{
+	int i;
+
+	for (i = 0; sk != NULL && i < sk_X509_num(sk); i++)
+		if (X509_cmp(sk_X509_value(sk, i), x) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+in_chain(const struct chain *ch, X509 *x)
+{
+	int i;
+
+	for (i = 0; i < ch->n; i++)
+		if (X509_cmp(ch->c[i], x) == 0)
+			return 1;
+	return 0;
+}
+
+struct build {
+	struct px_pkix *px;
+	STACK_OF(X509) *pools[3]; /* roots, intermediates, caller's */
+	struct chain chains[PX_MAX_CHAINS];
+	int n;
+};
+
+static void
+extend(struct build *b, struct chain *path)
+{
+	X509 *top = path->c[path->n - 1], *cand;
+	int p, q, i, dup;
+
+	if (b->n == PX_MAX_CHAINS)
+		return;
+	if (in_stack(b->pools[0], top)) {
+		b->chains[b->n++] = *path;
+		return;
+	}
+	if (path->n > PX_MAX_DEPTH)
+		return;
+	for (p = 0; p < 3; p++) {
+		for (i = 0; i < sk_X509_num(b->pools[p]); i++) {
+			cand = sk_X509_value(b->pools[p], i);
+			/* The same certificate from two sources is one issuer. */
+			for (dup = 0, q = 0; q < p && !dup; q++)
+				dup = in_stack(b->pools[q], cand);
+			if (dup || in_chain(path, cand) ||
+			    X509_check_issued(cand, top) != X509_V_OK)
+				continue;
+			path->c[path->n++] = cand;
+			extend(b, path);
+			path->n--;
+		}
+	}
+}
+
+/* ---- revocation from the local CRL store ---- */
+
+static void
+note(char *buf, size_t len, const char *label, const char *why)
+{
+	if (buf[0] == '\0')
+		snprintf(buf, len, "%s: %s", label, why);
+}
+
+/*
+ * Whether c can serve for cert issued by issuer at now.  Returns 1 or 0,
+ * recording the first reason against it in why.
+ */
+static int
+crl_usable(struct px_pkix *px, const struct px_crl *c, X509 *cert,
+    X509 *issuer, time_t now, char *why, size_t len)
+{
+	const char *scope;
+	char t[32], msg[160];
+	int r;
+
+	if (X509_NAME_cmp(X509_CRL_get_issuer(c->crl),
+		X509_get_issuer_name(cert)) != 0)
+		return 0;
+	if (c->unusable != NULL) {
+		note(why, len, c->label, c->unusable);
+		px_trace("crl_dir %s: skipped: %s", c->label, c->unusable);
+		return 0;
+	}
+	if ((r = px_crl_check_issuer(c, issuer)) != 0) {
+		snprintf(msg, sizeof(msg), "not signed by the issuer's key (%s)",
+		    px_strerror(r));
+		note(why, len, c->label, msg);
+		px_trace("crl_dir %s: skipped: %s", c->label, msg);
+		return 0;
+	}
+	if (!px_crl_covers(c, cert, &scope)) {
+		px_trace("crl_dir %s: not applicable: %s", c->label, scope);
+		return 0;
+	}
+	if ((r = px_crl_check_time(c, now, px->crl_grace)) != 0) {
+		if (r == PX_ERR_CRL_EXPIRED)
+			snprintf(msg, sizeof(msg), "expired at %s",
+			    px_time_str(c->next_update, t, sizeof(t)));
+		else
+			snprintf(msg, sizeof(msg), "not valid before %s",
+			    px_time_str(c->this_update, t, sizeof(t)));
+		note(why, len, c->label, msg);
+		px_trace("crl_dir %s: skipped: %s", c->label, msg);
+		return 0;
+	}
+	return 1;
+}
+
+static enum px_status
+check_revocation(struct px_pkix *px, X509 *cert, X509 *issuer, time_t now,
+    struct px_cert_report *rep)
+{
+	const struct px_crl *base = NULL, *delta = NULL, *c;
+	const ASN1_INTEGER *serial = X509_get0_serialNumber(cert);
+	struct px_crl_entry be, de;
+	char why[320] = "", nb[64], nd[64], t[32];
+	int in_base, in_delta, need_delta;
+	size_t i;
+
+	for (i = 0; i < px->st.n_crls; i++) {
+		c = px->st.crls[i];
+		if (c->base != NULL ||
+		    !crl_usable(px, c, cert, issuer, now, why, sizeof(why)))
+			continue;
+		if (base == NULL || px_crl_newer(c, base) > 0)
+			base = c;
+	}
+	if (base == NULL) {
+		rep->source = xasprintf("no usable CRL (%s)",
+		    why[0] != '\0' ? why : "none for this issuer in crl_dir");
+		return PX_STATUS_UNKNOWN;
+	}
+	for (i = 0; i < px->st.n_crls; i++) {
+		c = px->st.crls[i];
+		if (c->base == NULL || !px_crl_delta_fits(base, c) ||
+		    !crl_usable(px, c, cert, issuer, now, why, sizeof(why)))
+			continue;
+		if (delta == NULL || px_crl_newer(c, delta) > 0)
+			delta = c;
+	}
+	px_crl_number_str(base, nb, sizeof(nb));
+	need_delta = base->has_freshest ||
+	    X509_get_ext_by_NID(cert, NID_freshest_crl, -1) >= 0;
+	if (need_delta && delta == NULL) {
+		rep->source = xasprintf("base CRL %s %s announces delta CRLs "
+					"but no usable delta CRL was found%s%s",
+		    base->label, nb, why[0] != '\0' ? ": " : "", why);
+		return PX_STATUS_UNKNOWN;
+	}
+	if (delta != NULL)
+		px_crl_number_str(delta, nd, sizeof(nd));
+	rep->source = delta != NULL ?
+	    xasprintf("crl_dir %s CRL %s + delta %s %s", base->label, nb,
+		delta->label, nd) :
+	    xasprintf("crl_dir %s CRL %s", base->label, nb);
+	px_trace("crl_dir %s: used as base CRL %s for serial %s", base->label,
+	    nb, rep->serial);
+	if (delta != NULL)
+		px_trace("crl_dir %s: used as delta CRL %s", delta->label, nd);
+
+	in_base = px_crl_lookup(base, serial, &be);
+	in_delta = delta != NULL && px_crl_lookup(delta, serial, &de);
+	if (in_delta && de.reason == PX_REASON_REMOVE_FROM_CRL) {
+		/* removeFromCRL lifts a hold; a permanent revocation stays. */
+		if (!in_base || be.reason == PX_REASON_CERTIFICATE_HOLD ||
+		    be.reason == PX_REASON_REMOVE_FROM_CRL)
+			return PX_STATUS_GOOD;
+		px_warn("%s: removeFromCRL for serial %s, revoked as %s in the "
+			"base CRL: still revoked", delta->label, rep->serial,
+		    px_crl_reason_name(be.reason));
+		in_delta = 0;
+	}
+	if (in_delta)
+		be = de;
+	else if (!in_base || be.reason == PX_REASON_REMOVE_FROM_CRL)
+		return PX_STATUS_GOOD;
+	/* Seed 003: revoked from its RevocationDate on, not before. */
+	if (be.revoked_at > now) {
+		px_info("serial %s is listed as revoked from %s on; good until then",
+		    rep->serial, px_time_str(be.revoked_at, t, sizeof(t)));
+		return PX_STATUS_GOOD;
+	}
+	rep->revoked_at = be.revoked_at;
+	rep->crl_reason = be.reason;
+	return PX_STATUS_REVOKED;
+}
+
+/* ---- one chain ---- */
+
+static int
+leaf_usage_ok(X509 *leaf, char **detail)
+{
+	EXTENDED_KEY_USAGE *eku;
+	uint32_t ku = X509_get_key_usage(leaf);
+	int i, nid, ok = 0, crit = 0;
+
+	if (ku != UINT32_MAX && (ku & KU_DIGITAL_SIGNATURE) == 0) {
+		*detail = xasprintf("key usage lacks digitalSignature");
+		return 0;
+	}
+	eku = X509_get_ext_d2i(leaf, NID_ext_key_usage, &crit, NULL);
+	if (eku == NULL && crit == -1)
+		return 1; /* no EKU: any use */
+	for (i = 0; eku != NULL && i < sk_ASN1_OBJECT_num(eku) && !ok; i++) {
+		nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
+		ok = nid == NID_client_auth || nid == NID_ms_smartcard_login;
+	}
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	if (!ok)
+		*detail = xasprintf("extended key usage has neither clientAuth "
+				    "nor smart card logon");
+	return ok;
+}
+
+static int
+path_validate(struct chain *ch, time_t now, struct outcome *o)
+{
+	X509_STORE *store = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	STACK_OF(X509) *mid = NULL;
+	int i, err, depth, r;
+
+	if ((store = X509_STORE_new()) == NULL ||
+	    (ctx = X509_STORE_CTX_new()) == NULL ||
+	    (mid = sk_X509_new_null()) == NULL ||
+	    !X509_STORE_add_cert(store, ch->c[ch->n - 1])) {
+		r = PX_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 1; i < ch->n - 1; i++)
+		if (!sk_X509_push(mid, ch->c[i])) {
+			r = PX_ERR_NOMEM;
+			goto out;
+		}
+	if (!X509_STORE_CTX_init(ctx, store, ch->c[0], mid)) {
+		r = PX_ERR_NOMEM;
+		goto out;
+	}
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), now);
+	X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx),
+	    PX_MAX_DEPTH + 1);
+	if (X509_verify_cert(ctx) == 1) {
+		r = 0;
+		goto out;
+	}
+	err = X509_STORE_CTX_get_error(ctx);
+	depth = X509_STORE_CTX_get_error_depth(ctx);
+	r = px_err_from_x509(err);
+	px_debug("path validation: depth %d: %s (X509_V_ERR %d)", depth,
+	    X509_verify_cert_error_string(err), err);
+	if (depth <= 0 || depth >= (int)o->n)
+		o->detail = xasprintf("certificate: %s",
+		    X509_verify_cert_error_string(err));
+	else
+		o->detail = xasprintf("issuer certificate %s: %s",
+		    o->rep[depth].subject, X509_verify_cert_error_string(err));
+	if (depth >= 0 && depth < (int)o->n)
+		o->rep[depth].source = xasprintf("path validation failed: %s",
+		    X509_verify_cert_error_string(err));
+out:
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	sk_X509_free(mid);
+	ERR_clear_error();
+	return r;
+}
+
+static int
+check_chain(struct px_pkix *px, struct chain *ch, time_t now,
+    struct outcome *o)
+{
+	char t[32];
+	int i, r;
+	enum px_status s;
+
+	memset(o, 0, sizeof(*o));
+	o->crl_reason = -1;
+	if ((r = reports_new(ch->c, (size_t)ch->n, &o->rep)) != 0)
+		return r;
+	o->n = (size_t)ch->n;
+	o->rep[ch->n - 1].status = PX_STATUS_ANCHOR;
+	o->rep[ch->n - 1].source = xasprintf("trusted root (not checked)");
+	for (i = 0; i < ch->n; i++) {
+		if (px_store_disallowed(&px->st, ch->c[i])) {
+			o->r = PX_ERR_DISALLOWED;
+			o->detail = xasprintf("%s%s is in the disallowed store",
+			    i == 0 ? "certificate " : "issuer certificate ",
+			    o->rep[i].subject);
+			return 0;
+		}
+	}
+	if ((r = path_validate(ch, now, o)) != 0) {
+		if (r == PX_ERR_NOMEM)
+			return r;
+		o->r = r;
+		return 0;
+	}
+	/* Seed 003: revocation is checked from the root down to the leaf. */
+	for (i = ch->n - 2; i >= 0; i--) {
+		s = check_revocation(px, ch->c[i], ch->c[i + 1], now,
+		    &o->rep[i]);
+		o->rep[i].status = s;
+		px_trace("revocation %s: %s (%s)", o->rep[i].subject,
+		    px_status_name(s),
+		    o->rep[i].source != NULL ? o->rep[i].source : "");
+		if (s == PX_STATUS_UNKNOWN && !o->unknown) {
+			o->unknown = 1;
+			o->detail = xasprintf("revocation status unknown for "
+					      "%s: %s", o->rep[i].subject,
+			    o->rep[i].source != NULL ? o->rep[i].source : "");
+		}
+		if (s == PX_STATUS_REVOKED) {
+			o->r = PX_ERR_REVOKED;
+			o->revoked_at = o->rep[i].revoked_at;
+			o->crl_reason = o->rep[i].crl_reason;
+			free(o->detail);
+			o->detail = xasprintf("%s%s revoked on %s (%s)",
+			    i == 0 ? "certificate" : "issuer certificate ",
+			    i == 0 ? "" : o->rep[i].subject,
+			    px_time_str(o->revoked_at, t, sizeof(t)),
+			    px_crl_reason_name(o->crl_reason));
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Which failed chain to report: the most specific reason wins. */
+static int
+rank(const struct outcome *o)
+{
+	switch (o->r) {
+	case 0: return o->unknown ? 100 : 1000;
+	case PX_ERR_REVOKED: return 90;
+	case PX_ERR_DISALLOWED: return 80;
+	case PX_ERR_EXPIRED:
+	case PX_ERR_NOT_YET_VALID: return 70;
+	case PX_ERR_WRONG_USAGE: return 60;
+	case PX_ERR_BAD_SIGNATURE: return 50;
+	case PX_ERR_CHAIN_INVALID:
+	case PX_ERR_UNSUPPORTED: return 40;
+	}
+	return 10;
+}
+
+static int
+result_new(X509 *leaf, struct px_result **resp)
+{
+	struct px_result *res;
+	int r;
+
+	*resp = NULL;
+	if ((res = calloc(1, sizeof(*res))) == NULL)
+		return PX_ERR_NOMEM;
+	res->crl_reason = -1;
+	if ((r = reports_new(&leaf, 1, &res->chain)) != 0) {
+		free(res);
+		return r;
+	}
+	res->n_chain = 1;
+	*resp = res;
+	return 0;
+}
+
+void
+px_result_free(struct px_result *res)
+{
+	if (res == NULL)
+		return;
+	reports_free(res->chain, res->n_chain);
+	free(res->detail);
+	free(res);
+}
+
+static void
+finish(struct px_result *res, enum px_revocation_policy policy)
+{
+	enum px_decision found = res->reason == 0 ? PX_ACCEPTED : PX_REJECTED;
+
+	res->decision = px_decide(found, res->revocation_unknown, policy);
+	if (res->decision == PX_UNKNOWN)
+		res->reason = PX_ERR_REVOCATION_UNKNOWN;
+	if (res->decision == PX_ACCEPTED && res->revocation_unknown &&
+	    policy == PX_REV_BEST_EFFORT)
+		px_warn("accepting %s without revocation status (revocation = "
+			"best-effort): %s", res->chain[0].subject,
+		    res->detail != NULL ? res->detail : "");
+	if (res->detail == NULL)
+		res->detail = xasprintf("%s", res->decision == PX_ACCEPTED ?
+			"certificate accepted" : px_strerror(res->reason));
+}
+
+int
+px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
+    time_t now, struct px_result **resp)
+{
+	struct build *b = NULL;
+	struct chain path;
+	struct outcome o, best;
+	struct px_result *res = NULL;
+	int i, r;
+
+	*resp = NULL;
+	memset(&best, 0, sizeof(best));
+	memset(&o, 0, sizeof(o));
+	if ((r = result_new(leaf, &res)) != 0)
+		goto out;
+	if (px_store_disallowed(&px->st, leaf)) {
+		res->reason = PX_ERR_DISALLOWED;
+		res->detail = xasprintf("certificate is in the disallowed store");
+		goto done;
+	}
+	if (!leaf_usage_ok(leaf, &res->detail)) {
+		res->reason = PX_ERR_WRONG_USAGE;
+		goto done;
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		r = PX_ERR_NOMEM;
+		goto out;
+	}
+	b->px = px;
+	b->pools[0] = px->st.roots;
+	b->pools[1] = px->st.intermediates;
+	b->pools[2] = untrusted;
+	path.c[0] = leaf;
+	path.n = 1;
+	extend(b, &path);
+	if (b->n == 0) {
+		res->reason = PX_ERR_UNTRUSTED;
+		res->detail = xasprintf("no chain to a trusted root (issuer %s)",
+		    res->chain[0].issuer);
+		goto done;
+	}
+	for (i = 0; i < b->n; i++) {
+		px_debug("chain %d of %d: %d certificates", i + 1, b->n,
+		    b->chains[i].n);
+		if ((r = check_chain(px, &b->chains[i], now, &o)) != 0)
+			goto out;
+		res->chains_tried = (size_t)i + 1;
+		if (best.rep == NULL || rank(&o) > rank(&best)) {
+			outcome_clear(&best);
+			best = o;
+		} else
+			outcome_clear(&o);
+		memset(&o, 0, sizeof(o));
+		/* Seed 003: stop at the first chain that is not revoked. */
+		if (best.r == 0 && !best.unknown)
+			break;
+	}
+	reports_free(res->chain, res->n_chain);
+	res->chain = best.rep;
+	res->n_chain = best.n;
+	res->reason = best.r;
+	res->revocation_unknown = best.r == 0 && best.unknown;
+	res->revoked_at = best.revoked_at;
+	res->crl_reason = best.crl_reason;
+	res->detail = best.detail;
+	memset(&best, 0, sizeof(best));
+done:
+	finish(res, px->policy);
+	*resp = res;
+	res = NULL;
+	r = 0;
+out:
+	outcome_clear(&o);
+	outcome_clear(&best);
+	free(b);
+	px_result_free(res);
+	return r;
+}

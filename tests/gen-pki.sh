@@ -1,0 +1,220 @@
+#!/bin/bash
+# Generates the test PKI with the openssl command line tool.
+#
+#   tests/gen-pki.sh OUTDIR
+#
+# OUTDIR/certs/*.pem   certificates (roots, CAs, leaves)
+# OUTDIR/crl/*.crl     CRLs in DER (and a few in PEM, *.pem.crl)
+# OUTDIR/serials       name=hex serial of every issued certificate
+# Every CA is an EC P-256 key; dates are relative to now, so the PKI is
+# valid whenever it is generated.
+set -euo pipefail
+
+OUT=${1:?usage: gen-pki.sh OUTDIR}
+HERE=$(cd "$(dirname "$0")" && pwd)
+OPENSSL=${OPENSSL:-openssl}
+CNF=$HERE/pki.cnf
+mkdir -p "$OUT"/{ca,certs,keys,crl,req,tmp}
+OUT=$(cd "$OUT" && pwd)
+: > "$OUT/serials"
+
+export CADIR=$OUT/ca CRLDB=$OUT/ca/index.txt DELTA_BASE=0
+
+utc() { date -u -d "$1" +%y%m%d%H%M%SZ; }
+
+ossl() {
+	"$OPENSSL" "$@" 2> "$OUT/tmp/openssl.err" || {
+		cat "$OUT/tmp/openssl.err" >&2
+		echo "gen-pki.sh: openssl $1 failed" >&2
+		exit 1
+	}
+}
+
+mkkey() { # NAME
+	[ -f "$OUT/keys/$1.pem" ] ||
+		ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+			-out "$OUT/keys/$1.pem"
+}
+
+# Sets up a CA working directory around an existing certificate and key.
+cadir() { # CA CERTNAME KEYNAME
+	local d=$OUT/ca/$1
+	mkdir -p "$d/newcerts"
+	: > "$d/index.txt"
+	[ -f "$d/serial" ] || printf '%s\n' "$2" | cksum | awk '{printf "%X01\n", $1 % 65535 + 4096}' > "$d/serial"
+	cp "$OUT/certs/$2.pem" "$d/cert.pem"
+	cp "$OUT/keys/$3.pem" "$d/key.pem"
+}
+
+root() { # NAME CN
+	mkkey "$1"
+	ossl req -config "$CNF" -new -x509 -key "$OUT/keys/$1.pem" -subj "/CN=$2" \
+		-days 3650 -extensions ext_root -sha256 -out "$OUT/certs/$1.pem"
+	cadir "$1" "$1" "$1"
+	printf '%s=%s\n' "$1" "$(serial_of "$1")" >> "$OUT/serials"
+}
+
+serial_of() { "$OPENSSL" x509 -in "$OUT/certs/$1.pem" -noout -serial | sed 's/^serial=//'; }
+
+# issue CA NAME CN EXT [KEYNAME] [STARTDATE ENDDATE]
+issue() {
+	local ca=$1 name=$2 cn=$3 ext=$4 key=${5:-$2} start=${6:-} end=${7:-}
+	local dates=()
+	mkkey "$key"
+	[ -n "$start" ] && dates=(-startdate "$start" -enddate "$end")
+	ossl req -config "$CNF" -new -key "$OUT/keys/$key.pem" -subj "/CN=$cn" \
+		-out "$OUT/req/$name.csr"
+	CADIR=$OUT/ca/$ca CRLDB=$OUT/ca/$ca/index.txt \
+		ossl ca -batch -config "$CNF" -notext -extensions "$ext" \
+		"${dates[@]}" -in "$OUT/req/$name.csr" -out "$OUT/certs/$name.pem"
+	printf '%s=%s\n' "$name" "$(serial_of "$name")" >> "$OUT/serials"
+}
+
+# crl CA OUTNAME NUMBER EXTSECTION "cert:reason ..." [LASTUPDATE NEXTUPDATE]
+# Each CRL gets a database of its own, so it lists exactly the given entries.
+crl() {
+	local ca=$1 out=$2 num=$3 ext=$4 entries=$5 last=${6:-} next=${7:-}
+	local db=$OUT/tmp/$out.index e cert reason dates=()
+	: > "$db"
+	printf '%04X\n' "$num" > "$OUT/ca/$ca/crlnumber"
+	for e in $entries; do
+		cert=${e%%:*} reason=${e#*:}
+		if [ "$reason" = certificateHold ]; then
+			set -- -crl_hold holdInstructionReject
+		else
+			set -- -crl_reason "$reason"
+		fi
+		CADIR=$OUT/ca/$ca CRLDB=$db ossl ca -batch -config "$CNF" \
+			-revoke "$OUT/certs/$cert.pem" "$@"
+	done
+	[ -n "$last" ] && dates=(-crl_lastupdate "$last" -crl_nextupdate "$next")
+	CADIR=$OUT/ca/$ca CRLDB=$db ossl ca -batch -config "$CNF" -gencrl \
+		-crlexts "$ext" "${dates[@]}" -out "$OUT/tmp/$out.pem"
+	ossl crl -in "$OUT/tmp/$out.pem" -outform DER -out "$OUT/crl/$out.crl"
+}
+
+hex() { od -An -v -tx1 "$1" | tr -d ' \n'; }
+unhex() { printf '%b' "$(printf '%s' "$1" | sed 's/../\\x&/g')"; }
+der_len() {
+	if [ "$1" -lt 128 ]; then printf '%02x' "$1"
+	elif [ "$1" -lt 256 ]; then printf '81%02x' "$1"
+	else printf '82%04x' "$1"; fi
+}
+
+# A CRL that openssl ca cannot make: an entry with an unknown critical
+# extension.  The TBSCertList is built with asn1parse -genconf, signed with
+# openssl dgst, and wrapped by hand.
+crl_entry_critical() { # CA-CN CA-KEY CERTNAME OUTNAME
+	local t=$OUT/tmp/$4 serial tbs alg sig body
+	serial=$(serial_of "$3")
+	cat > "$t.tbs.cnf" <<-CNF
+	asn1 = SEQUENCE:tbs
+	[tbs]
+	version = INTEGER:1
+	sigalg = SEQUENCE:sigalg
+	issuer = SEQUENCE:issuer
+	thisupd = UTCTIME:$(utc '-1 hour')
+	nextupd = UTCTIME:$(utc '+7 days')
+	revoked = SEQUENCE:revoked
+	exts = EXPLICIT:0,SEQUENCE:crlexts
+	[sigalg]
+	alg = OID:ecdsa-with-SHA256
+	[issuer]
+	rdn = SET:rdn
+	[rdn]
+	atv = SEQUENCE:atv
+	[atv]
+	type = OID:commonName
+	value = UTF8String:$1
+	[revoked]
+	e1 = SEQUENCE:e1
+	[e1]
+	serial = INTEGER:0x$serial
+	date = UTCTIME:$(utc '-1 hour')
+	exts = SEQUENCE:e1exts
+	[e1exts]
+	x1 = SEQUENCE:e1x1
+	[e1x1]
+	oid = OID:1.3.6.1.4.1.55555.2
+	crit = BOOLEAN:TRUE
+	val = OCTWRAP,NULL
+	[crlexts]
+	num = SEQUENCE:crlnum
+	[crlnum]
+	oid = OID:crlNumber
+	val = OCTWRAP,INTEGER:43
+	CNF
+	printf 'asn1 = SEQUENCE:sigalg\n[sigalg]\nalg = OID:ecdsa-with-SHA256\n' > "$t.alg.cnf"
+	ossl asn1parse -genconf "$t.tbs.cnf" -noout -out "$t.tbs.der"
+	ossl asn1parse -genconf "$t.alg.cnf" -noout -out "$t.alg.der"
+	ossl dgst -sha256 -sign "$OUT/keys/$2.pem" -out "$t.sig" "$t.tbs.der"
+	tbs=$(hex "$t.tbs.der") alg=$(hex "$t.alg.der") sig=$(hex "$t.sig")
+	sig=03$(der_len $(( ${#sig} / 2 + 1 )))00$sig
+	body=$tbs$alg$sig
+	unhex "30$(der_len $(( ${#body} / 2 )))$body" > "$OUT/crl/$4.crl"
+	ossl crl -inform DER -in "$OUT/crl/$4.crl" -noout
+}
+
+# ---- certificates ----
+root root "PX Test Root CA"
+issue root issuing "PX Test Issuing CA" ext_ca
+cadir issuing issuing issuing
+# Same name and key, another serial: revoked by the root (a renewal).
+issue root issuing-old "PX Test Issuing CA" ext_ca issuing
+# Same name, new key (a re-key), with a CA directory to sign with it.
+issue root issuing2 "PX Test Issuing CA" ext_ca issuing2
+cadir issuing2 issuing2 issuing2
+
+root other-root "PX Other Root CA"
+issue other-root other-leaf "Olivia Other" ext_leaf
+
+issue issuing good "Alice Good" ext_leaf
+issue issuing sclogon "Sam Smartcard" ext_leaf_sclogon
+issue issuing revoked "Rob Revoked" ext_leaf
+issue issuing expired "Eve Expired" ext_leaf "" "$(utc '-400 days')" "$(utc '-1 day')"
+issue issuing notyet "Nat Notyet" ext_leaf "" "$(utc '+2 days')" "$(utc '+300 days')"
+issue issuing wrongeku "Walt Servereku" ext_leaf_server
+issue issuing noeku "Nora Noeku" ext_leaf_noeku
+issue issuing keyenc "Kim Keyenc" ext_leaf_keyenc
+issue issuing disallowed "Dan Disallowed" ext_leaf
+issue issuing hold "Hal Hold" ext_leaf
+issue issuing deltarev "Dora Deltarevoked" ext_leaf
+issue issuing2 rekeyed "Rita Rekeyed" ext_leaf_noakid
+issue issuing noakid "Nick Noakid" ext_leaf_noakid
+
+# A copy of "good" with one byte of its signature changed.
+ossl x509 -in "$OUT/certs/good.pem" -outform DER -out "$OUT/tmp/good.der"
+h=$(hex "$OUT/tmp/good.der")
+last=${h: -2}
+flip=$(printf '%02x' $(( 0x$last ^ 0x01 )))
+unhex "${h:0:$(( ${#h} - 2 ))}$flip" > "$OUT/tmp/badsig.der"
+ossl x509 -inform DER -in "$OUT/tmp/badsig.der" -out "$OUT/certs/badsig.pem"
+
+# ---- CRLs ----
+crl root root 1 crl_plain "issuing-old:CACompromise"
+crl root root-ca-only 2 crl_idp_ca_root "issuing-old:CACompromise"
+crl issuing issuing 10 crl_plain "revoked:keyCompromise hold:certificateHold"
+cp "$OUT/tmp/issuing.pem" "$OUT/crl/issuing.pem.crl"
+crl issuing issuing-empty 9 crl_plain ""
+crl issuing base 20 crl_freshest "revoked:keyCompromise hold:certificateHold"
+DELTA_BASE=20 crl issuing delta 21 crl_delta "hold:removeFromCRL deltarev:keyCompromise"
+DELTA_BASE=25 crl issuing delta-later-base 26 crl_delta "deltarev:keyCompromise"
+DELTA_BASE=20 crl issuing delta-expired 22 crl_delta "deltarev:keyCompromise" "$(utc '-5 days')" "$(utc '-1 day')"
+crl issuing user-only 30 crl_idp_user "revoked:keyCompromise"
+crl issuing ca-only 31 crl_idp_ca "revoked:keyCompromise"
+crl issuing idp-other 32 crl_idp_other "revoked:keyCompromise"
+crl issuing expired 40 crl_plain "revoked:keyCompromise" "$(utc '-10 days')" "$(utc '-3 days')"
+crl issuing future 41 crl_plain "revoked:keyCompromise" "$(utc '+2 days')" "$(utc '+9 days')"
+crl issuing critical 42 crl_critical "revoked:keyCompromise"
+crl_entry_critical "PX Test Issuing CA" issuing revoked entry-critical
+crl issuing2 wrong-key 50 crl_plain "revoked:keyCompromise"
+crl issuing2 issuing2 51 crl_plain ""
+crl other-root other 60 crl_plain "other-leaf:keyCompromise"
+
+# Broken files.
+head -c 700 /dev/urandom > "$OUT/crl/garbage.crl"
+size=$(wc -c < "$OUT/crl/issuing.crl")
+head -c $(( size / 2 )) "$OUT/crl/issuing.crl" > "$OUT/crl/truncated.crl"
+: > "$OUT/crl/empty.crl"
+
+rm -rf "$OUT/tmp" "$OUT/req"

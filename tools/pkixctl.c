@@ -1,0 +1,328 @@
+/*
+ * pkixctl: verify certificates the way the PAM module does, with a trace of
+ * every revocation source consulted.  A front end: no policy of its own.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "../common/conf.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../pkix/pkix.h"
+
+#define TRACE_MAX 4096 /* lines kept for --json */
+
+struct trace_buf {
+	int json;
+	char **lines;
+	size_t n;
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	FILE *f = status == 0 ? stdout : stderr;
+
+	fprintf(f,
+	    "usage: pkixctl [--config FILE] [--debug] COMMAND [ARGS]\n"
+	    "\n"
+	    "commands:\n"
+	    "  verify [--json] [--trace] [--untrusted FILE] CERT\n"
+	    "      verify a certificate (PEM or DER; extra PEM certificates\n"
+	    "      in CERT or FILE help build the chain)\n"
+	    "\n"
+	    "exit status of verify: 0 accepted, 1 rejected, 2 rejected because\n"
+	    "the revocation status is unknown, 64 usage, 65 not a certificate,\n"
+	    "66 cannot read the certificate, 78 configuration error\n"
+	    "\n"
+	    "default configuration: %s\n",
+	    PX_DEFAULT_CONFIG);
+	exit(status);
+}
+
+static void
+log_stderr(void *arg, int level, const char *msg)
+{
+	const char *tag = level <= LOG_ERR ? "error: " :
+	    level == LOG_WARNING	   ? "warning: " :
+	    level == LOG_DEBUG		   ? "debug: " :
+					     "";
+
+	fprintf(stderr, "pkixctl: %s%s\n", tag, msg);
+}
+
+static void
+trace_sink(void *arg, const char *line)
+{
+	struct trace_buf *tb = arg;
+	char **v;
+
+	if (!tb->json) {
+		printf("trace: %s\n", line);
+		return;
+	}
+	if (tb->n == TRACE_MAX)
+		return;
+	if ((v = reallocarray(tb->lines, tb->n + 1, sizeof(*v))) == NULL)
+		return;
+	tb->lines = v;
+	if ((tb->lines[tb->n] = strdup(line)) != NULL)
+		tb->n++;
+}
+
+static void
+json_str(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (s == NULL) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (; *p != '\0'; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", stdout); break;
+		case '\\': fputs("\\\\", stdout); break;
+		case '\n': fputs("\\n", stdout); break;
+		case '\r': fputs("\\r", stdout); break;
+		case '\t': fputs("\\t", stdout); break;
+		default:
+			if (*p < 0x20)
+				printf("\\u%04x", *p);
+			else
+				putchar(*p);
+		}
+	}
+	putchar('"');
+}
+
+static void
+json_time(time_t t)
+{
+	char buf[32];
+
+	if (t == 0)
+		fputs("null", stdout);
+	else
+		json_str(px_time_str(t, buf, sizeof(buf)));
+}
+
+static void
+print_json(const struct px_result *res, const struct px_config *cfg,
+    const struct trace_buf *tb)
+{
+	const struct px_cert_report *c;
+	size_t i;
+
+	fputs("{\"result\":", stdout);
+	json_str(px_decision_name(res->decision));
+	fputs(",\"reason\":", stdout);
+	json_str(res->reason != 0 ? px_strerror(res->reason) : NULL);
+	fputs(",\"detail\":", stdout);
+	json_str(res->detail);
+	fputs(",\"policy\":", stdout);
+	json_str(px_revocation_name(cfg->revocation));
+	printf(",\"revocation_unknown\":%s", res->revocation_unknown ? "true" :
+		"false");
+	fputs(",\"revoked_at\":", stdout);
+	json_time(res->reason == PX_ERR_REVOKED ? res->revoked_at : 0);
+	fputs(",\"crl_reason\":", stdout);
+	json_str(res->reason == PX_ERR_REVOKED ?
+		px_crl_reason_name(res->crl_reason) : NULL);
+	printf(",\"chains_tried\":%zu,\"chain\":[", res->chains_tried);
+	for (i = 0; i < res->n_chain; i++) {
+		c = &res->chain[i];
+		fputs(i > 0 ? ",{\"subject\":" : "{\"subject\":", stdout);
+		json_str(c->subject);
+		fputs(",\"issuer\":", stdout);
+		json_str(c->issuer);
+		fputs(",\"serial\":", stdout);
+		json_str(c->serial);
+		fputs(",\"revocation\":", stdout);
+		json_str(px_status_name(c->status));
+		fputs(",\"source\":", stdout);
+		json_str(c->source);
+		if (c->status == PX_STATUS_REVOKED) {
+			fputs(",\"revoked_at\":", stdout);
+			json_time(c->revoked_at);
+			fputs(",\"crl_reason\":", stdout);
+			json_str(px_crl_reason_name(c->crl_reason));
+		}
+		putchar('}');
+	}
+	fputs("],\"trace\":[", stdout);
+	for (i = 0; i < tb->n; i++) {
+		if (i > 0)
+			putchar(',');
+		json_str(tb->lines[i]);
+	}
+	fputs("]}\n", stdout);
+}
+
+static void
+print_text(const struct px_result *res)
+{
+	const struct px_cert_report *c;
+	char t[32];
+	size_t i;
+
+	for (i = 0; i < res->n_chain; i++) {
+		c = &res->chain[i];
+		printf("certificate %zu\n", i);
+		printf("  subject:    %s\n", c->subject);
+		printf("  issuer:     %s\n", c->issuer);
+		printf("  serial:     %s\n", c->serial);
+		printf("  revocation: %s", px_status_name(c->status));
+		if (c->status == PX_STATUS_REVOKED)
+			printf(" on %s (%s)",
+			    px_time_str(c->revoked_at, t, sizeof(t)),
+			    px_crl_reason_name(c->crl_reason));
+		if (c->source != NULL)
+			printf(" - %s", c->source);
+		putchar('\n');
+	}
+	printf("result: %s: %s\n", px_decision_name(res->decision),
+	    res->detail);
+}
+
+/* Reads CERT (and --untrusted): first certificate is the leaf. */
+static int
+read_certs(const char *path, STACK_OF(X509) **out)
+{
+	char *buf = NULL;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	if ((r = px_read_file(path, 1024 * 1024, 0, &buf, &len)) != 0)
+		return r == PX_ERR_TOO_BIG ? EX_DATAERR : EX_NOINPUT;
+	if (px_certs_parse((unsigned char *)buf, len, out) != 0) {
+		px_error("%s: %s", path, len == 0 ? "empty file" :
+		    "not a certificate (expected PEM or DER)");
+		free(buf);
+		return EX_DATAERR;
+	}
+	free(buf);
+	return 0;
+}
+
+static int
+cmd_verify(int argc, char **argv, const char *config_path)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "trace", no_argument, NULL, 't' },
+		{ "untrusted", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct trace_buf tb = { 0 };
+	struct px_config *cfg = NULL;
+	struct px_pkix *px = NULL;
+	struct px_result *res = NULL;
+	STACK_OF(X509) *certs = NULL, *extra = NULL;
+	const char *untrusted = NULL;
+	X509 *leaf = NULL;
+	int ch, trace = 0, ret, r;
+	size_t i;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:jtu:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': config_path = optarg; break;
+		case 'j': tb.json = 1; break;
+		case 't': trace = 1; break;
+		case 'u': untrusted = optarg; break;
+		case 'h': usage(0);
+		default: usage(EX_USAGE);
+		}
+	}
+	if (argc - optind != 1)
+		usage(EX_USAGE);
+	if (px_config_load(config_path, &cfg) != 0) {
+		ret = EX_CONFIG;
+		goto out;
+	}
+	if ((ret = read_certs(argv[optind], &certs)) != 0)
+		goto out;
+	if (untrusted != NULL && (ret = read_certs(untrusted, &extra)) != 0)
+		goto out;
+	leaf = sk_X509_shift(certs);
+	while (extra != NULL && sk_X509_num(extra) > 0)
+		if (!sk_X509_push(certs, sk_X509_shift(extra))) {
+			ret = EX_SOFTWARE;
+			goto out;
+		}
+	if (trace)
+		px_trace_set_sink(trace_sink, &tb);
+	if ((r = px_pkix_new(cfg, &px)) != 0) {
+		px_error("cannot load the trust stores: %s", px_strerror(r));
+		ret = r == PX_ERR_NOMEM ? EX_OSERR : EX_CONFIG;
+		goto out;
+	}
+	if ((r = px_verify(px, leaf, certs, time(NULL), &res)) != 0) {
+		px_error("verification failed: %s", px_strerror(r));
+		ret = EX_SOFTWARE;
+		goto out;
+	}
+	if (tb.json)
+		print_json(res, cfg, &tb);
+	else
+		print_text(res);
+	ret = res->decision == PX_ACCEPTED ? 0 :
+	    res->decision == PX_UNKNOWN	   ? 2 :
+					     1;
+out:
+	px_trace_set_sink(NULL, NULL);
+	for (i = 0; i < tb.n; i++)
+		free(tb.lines[i]);
+	free(tb.lines);
+	px_result_free(res);
+	px_pkix_free(px);
+	X509_free(leaf);
+	sk_X509_pop_free(certs, X509_free);
+	sk_X509_pop_free(extra, X509_free);
+	px_config_free(cfg);
+	return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *config_path = PX_DEFAULT_CONFIG;
+	int ch;
+
+	px_log_set_sink(log_stderr, NULL);
+	while ((ch = getopt_long(argc, argv, "+c:dhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': config_path = optarg; break;
+		case 'd': px_log_set_debug(1); break;
+		case 'h': usage(0);
+		case 'V': printf("pkixctl %s\n", PACKAGE_VERSION); return 0;
+		default: usage(EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage(EX_USAGE);
+	if (strcmp(argv[0], "verify") == 0)
+		return cmd_verify(argc, argv, config_path);
+	fprintf(stderr, "pkixctl: unknown command '%s'\n", argv[0]);
+	usage(EX_USAGE);
+}
