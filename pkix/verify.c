@@ -320,6 +320,7 @@ crl_usable(struct px_pkix *px, const struct px_crl *c, X509 *cert,
 		return 0;
 	}
 	if (!px_crl_covers(c, cert, &scope)) {
+		note(why, len, c->label, scope);
 		px_trace("crl_dir %s: not applicable: %s", c->label, scope);
 		return 0;
 	}
@@ -480,8 +481,7 @@ path_validate(struct chain *ch, time_t now, struct outcome *o)
 	px_debug("path validation: depth %d: %s (X509_V_ERR %d)", depth,
 	    X509_verify_cert_error_string(err), err);
 	if (depth <= 0 || depth >= (int)o->n)
-		o->detail = xasprintf("certificate: %s",
-		    X509_verify_cert_error_string(err));
+		o->detail = xasprintf("%s", X509_verify_cert_error_string(err));
 	else
 		o->detail = xasprintf("issuer certificate %s: %s",
 		    o->rep[depth].subject, X509_verify_cert_error_string(err));

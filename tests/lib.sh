@@ -1,0 +1,125 @@
+# Helpers for the integration tests: TAP output, a private temporary
+# directory removed on exit, the test PKI and per-scenario configurations.
+# Sourced by tests/integration/*.test (bash).
+
+set -u
+: "${PX_SRCDIR:?run through make check}" "${PKIXCTL:?run through make check}"
+OPENSSL=${OPENSSL:-openssl}
+
+PX_T=$(mktemp -d "${TMPDIR:-/tmp}/pam_pkix-test.XXXXXX")
+chmod 700 "$PX_T"
+trap 'rm -rf "$PX_T"' EXIT
+px_n=0
+px_failed=0
+
+ok() { px_n=$((px_n + 1)); echo "ok $px_n - $*"; }
+not_ok() { px_n=$((px_n + 1)); px_failed=$((px_failed + 1)); echo "not ok $px_n - $*"; }
+diag() { sed 's/^/# /' "$@"; }
+
+# run CMD...: runs it, keeping stdout, stderr and the exit status.
+run() {
+	"$@" > "$PX_T/out" 2> "$PX_T/err"
+	px_rc=$?
+}
+
+# expect_exit CODE DESCRIPTION CMD...
+expect_exit() {
+	local want=$1 desc=$2
+	shift 2
+	run "$@"
+	if [ "$px_rc" = "$want" ]; then
+		ok "$desc"
+	else
+		not_ok "$desc (exit $px_rc, expected $want)"
+		diag "$PX_T/out" "$PX_T/err"
+	fi
+}
+
+# expect_in out|err|both PATTERN DESCRIPTION: grep -E in the last run's output.
+expect_in() {
+	local where=$1 pat=$2 desc=$3 files
+	case $where in
+	out) files="$PX_T/out" ;;
+	err) files="$PX_T/err" ;;
+	*) files="$PX_T/out $PX_T/err" ;;
+	esac
+	# shellcheck disable=SC2086
+	if grep -Eq -- "$pat" $files; then
+		ok "$desc"
+	else
+		not_ok "$desc (no /$pat/ in $where)"
+		diag $files
+	fi
+}
+
+expect_not_in() {
+	local where=$1 pat=$2 desc=$3 files
+	case $where in
+	out) files="$PX_T/out" ;;
+	err) files="$PX_T/err" ;;
+	*) files="$PX_T/out $PX_T/err" ;;
+	esac
+	# shellcheck disable=SC2086
+	if grep -Eq -- "$pat" $files; then
+		not_ok "$desc (unexpected /$pat/ in $where)"
+		diag $files
+	else
+		ok "$desc"
+	fi
+}
+
+# check CONDITION-CMD... DESCRIPTION is spelled: check "desc" cmd args...
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+finish() {
+	echo "1..$px_n"
+	[ "$px_failed" = 0 ]
+}
+
+# Generates the test PKI once per script into $PKI.
+make_pki() {
+	PKI=$PX_T/pki
+	bash "$PX_SRCDIR/tests/gen-pki.sh" "$PKI" > "$PX_T/gen.log" 2>&1 || {
+		echo "Bail out! gen-pki.sh failed"
+		cat "$PX_T/gen.log"
+		exit 1
+	}
+}
+
+# scenario NAME "INTERMEDIATES" "CRLS" [CONFIG LINES...]
+# Makes $PX_T/NAME/{ca,int,crl,dis} with root.pem as the only trusted root,
+# the named certificates (from $PKI/certs) as intermediates, the named CRL
+# files (from $PKI/crl, name with extension) and disallowed.pem; then
+# $PX_T/NAME/conf.  Extra lines go under [revocation] unless they start a
+# section.  Sets CONF.
+scenario() {
+	local name=$1 ints=$2 crls=$3 d=$PX_T/$1 i=0 f
+	shift 3
+	rm -rf "$d"
+	mkdir -p "$d/ca" "$d/int" "$d/crl" "$d/dis"
+	cp "$PKI/certs/root.pem" "$d/ca/"
+	for f in $ints; do
+		i=$((i + 1))
+		# Numbered so the listed order is the load order.
+		cp "$PKI/certs/$f.pem" "$d/int/$i-$f.pem"
+	done
+	for f in $crls; do cp "$PKI/crl/$f" "$d/crl/"; done
+	cp "$PKI/certs/disallowed.pem" "$d/dis/"
+	{
+		echo "[trust]"
+		echo "ca_dir = $d/ca"
+		echo "intermediate_dir = $d/int"
+		echo "crl_dir = $d/crl"
+		echo "disallowed_dir = $d/dis"
+		echo "[revocation]"
+		for f in "$@"; do echo "$f"; done
+	} > "$d/conf"
+	chmod 600 "$d/conf"
+	CONF=$d/conf
+}
+
+verify() { run "$PKIXCTL" --config "$CONF" verify "$@"; }
