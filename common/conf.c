@@ -574,7 +574,7 @@ px_config_parse(struct px_config *cfg, const char *name, const char *text)
 		return PX_ERR_NOMEM;
 	if (r == 0 && st.err_line == 0)
 		return 0;
-	if (r > 0 && st.err_line == 0)
+	if (r > 0 && (st.err_line == 0 || r < st.err_line))
 		px_error("%s:%d: syntax error (expected [section] or key = value)",
 		    name, r);
 	else if (r < 0)

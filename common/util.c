@@ -142,7 +142,7 @@ px_parse_uint(const char *s, uint64_t max, uint64_t *v)
 	for (p = s; *p != '\0'; p++) {
 		if (!isdigit((unsigned char)*p))
 			return PX_ERR_BAD_FORMAT;
-		if (n > (UINT64_MAX - 9) / 10)
+		if (n > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
 			return PX_ERR_TOO_BIG;
 		n = n * 10 + (uint64_t)(*p - '0');
 	}

@@ -1,7 +1,219 @@
+/* The configuration parser: types, ranges, defaults and messages. */
 #include "config.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
-static void t(void **s) { (void)s; }
-int main(void) { const struct CMUnitTest tests[] = { cmocka_unit_test(t) }; return cmocka_run_group_tests(tests, NULL, NULL); }
+
+#include "common/conf.h"
+#include "common/log.h"
+
+static char logbuf[4096];
+
+static void
+capture(void *arg, int level, const char *msg)
+{
+	size_t n = strlen(logbuf);
+
+	snprintf(logbuf + n, sizeof(logbuf) - n, "%s\n", msg);
+}
+
+static int
+reset(void **state)
+{
+	logbuf[0] = '\0';
+	px_log_set_sink(capture, NULL);
+	return 0;
+}
+
+/* Parses text into a fresh config; returns the result code. */
+static int
+parse(const char *text, struct px_config **cfgp)
+{
+	struct px_config *cfg = px_config_new();
+	int r;
+
+	assert_non_null(cfg);
+	logbuf[0] = '\0';
+	r = px_config_parse(cfg, "t.conf", text);
+	*cfgp = cfg;
+	return r;
+}
+
+static void
+assert_logged(const char *needle)
+{
+	if (strstr(logbuf, needle) == NULL)
+		fail_msg("expected \"%s\" in the log:\n%s", needle, logbuf);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct px_config *cfg = px_config_new();
+
+	assert_non_null(cfg);
+	assert_int_equal(cfg->revocation, PX_REV_REQUIRE);
+	assert_int_equal(cfg->ocsp_to_crl_count, 50);
+	assert_int_equal(cfg->url_timeout, 15);
+	assert_int_equal(cfg->cumulative_timeout, 0);
+	assert_int_equal(cfg->max_object_size, 64 * 1024 * 1024);
+	assert_int_equal(cfg->crl_grace, 0);
+	assert_int_equal(cfg->prefer_crl, 0);
+	assert_int_equal(cfg->offline, 0);
+	assert_int_equal(cfg->memory, 1);
+	assert_string_equal(cfg->machine_dir, "/var/cache/pam_pkix");
+	assert_string_equal(cfg->user_dir, "~/.cache/pam_pkix");
+	assert_string_equal(cfg->ldap_user_filter, "(uid=%u)");
+	assert_int_equal(cfg->n_mapping, 2);
+	assert_int_equal(cfg->mapping[0].kind, PX_MAP_UPN);
+	assert_int_equal(cfg->mapping[1].kind, PX_MAP_CN);
+	assert_null(cfg->ocsp_responder);
+	px_config_free(cfg);
+}
+
+static void
+test_values(void **state)
+{
+	struct px_config *cfg;
+
+	assert_int_equal(parse("[revocation]\n"
+			       "revocation = best-effort\n"
+			       "crl_grace = 2h\n"
+			       "max_object_size = 512K\n"
+			       "ocsp_to_crl_count = 3 ; inline comment\n"
+			       "[fetch]\n"
+			       "url_timeout = 5\n"
+			       "cumulative_timeout = 20s\n"
+			       "offline = yes\n"
+			       "allowed_urls = http://a.test/, ldap://b.test/\n"
+			       "[login]\n"
+			       "mapping = file:/etc/map, email\n"
+			       "wait_for_card = 1m\n",
+			 &cfg),
+	    0);
+	assert_int_equal(cfg->revocation, PX_REV_BEST_EFFORT);
+	assert_int_equal(cfg->crl_grace, 7200);
+	assert_int_equal(cfg->max_object_size, 512 * 1024);
+	assert_int_equal(cfg->ocsp_to_crl_count, 3);
+	assert_int_equal(cfg->url_timeout, 5);
+	assert_int_equal(cfg->cumulative_timeout, 20);
+	assert_int_equal(cfg->offline, 1);
+	assert_int_equal(cfg->n_allowed_urls, 2);
+	assert_string_equal(cfg->allowed_urls[0], "http://a.test/");
+	assert_string_equal(cfg->allowed_urls[1], "ldap://b.test/");
+	assert_int_equal(cfg->n_mapping, 2);
+	assert_int_equal(cfg->mapping[0].kind, PX_MAP_FILE);
+	assert_string_equal(cfg->mapping[0].path, "/etc/map");
+	assert_int_equal(cfg->mapping[1].kind, PX_MAP_EMAIL);
+	assert_int_equal(cfg->wait_for_card, 60);
+	px_config_free(cfg);
+}
+
+struct bad_case {
+	const char *text;
+	const char *message;
+};
+
+static void
+test_errors_name_line_and_key(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "[trust]\nbogus = 1\n", "t.conf:2: [trust] bogus: unknown key" },
+		{ "[x]\nca_dir = /a\n", "t.conf:2: [x] ca_dir: unknown key" },
+		{ "\n\n[fetch]\nurl_timeout = 0\n",
+		    "t.conf:4: [fetch] url_timeout: '0': out of range" },
+		{ "[fetch]\nurl_timeout = 301\n", "out of range" },
+		{ "[fetch]\ncumulative_timeout = 11m\n", "out of range" },
+		{ "[revocation]\ncrl_grace = 31d\n", "out of range" },
+		{ "[revocation]\nmax_object_size = 100\n", "out of range" },
+		{ "[revocation]\nmax_object_size = 2G\n", "out of range" },
+		{ "[revocation]\nocsp_to_crl_count = 1000001\n", "out of range" },
+		{ "[revocation]\nocsp_to_crl_count = many\n",
+		    "expected a number" },
+		{ "[cache]\nuser_dir = cache\n",
+		    "must be an absolute path or start with ~/" },
+		{ "[login]\npkcs11_module = lib/x.so\n",
+		    "must be an absolute path or a bare library name" },
+		{ "[login]\nldap_user_filter = uid=%u\n",
+		    "must be an LDAP filter in parentheses" },
+		{ "[login]\nmapping = file:relative\n",
+		    "must be an absolute path" },
+		{ "[login]\nmapping = ,\n", "at least one method is needed" },
+		{ "[fetch]\nproxy = proxy:3128\n", "must be a proxy URL" },
+		{ "[fetch]\nldap_server = http://dc/\n",
+		    "must be host[:port] or an ldap:// or ldaps:// URL" },
+		{ "[fetch]\nallowed_urls = http://\n", "allowed_urls" },
+		{ "[trust]\nca_dir = /a\x01\n", "contains a control character" },
+		{ "[trust]\n[trust]\nca_dir=/a\nca_dir=/b\n",
+		    "t.conf:4: [trust] ca_dir: given twice" },
+		{ "[trust]\nca_dir = /a\n  /b\n", "given twice" },
+		{ "[trust\nca_dir = /a\n", "t.conf:1: syntax error" },
+	};
+	struct px_config *cfg;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(cases[i].text, &cfg), PX_ERR_CONFIG);
+		assert_logged(cases[i].message);
+		px_config_free(cfg);
+	}
+}
+
+static void
+test_list_replaces_default(void **state)
+{
+	struct px_config *cfg;
+
+	assert_int_equal(parse("[login]\nmapping = ldap\n", &cfg), 0);
+	assert_int_equal(cfg->n_mapping, 1);
+	assert_int_equal(cfg->mapping[0].kind, PX_MAP_LDAP);
+	px_config_free(cfg);
+}
+
+static void
+test_too_many_list_entries(void **state)
+{
+	char text[2048] = "[login]\nmapping = cn cn cn cn cn cn cn cn cn\n";
+	struct px_config *cfg;
+
+	assert_int_equal(parse(text, &cfg), PX_ERR_CONFIG);
+	assert_logged("too many methods");
+	px_config_free(cfg);
+}
+
+static void
+test_set_override(void **state)
+{
+	struct px_config *cfg = px_config_new();
+
+	assert_int_equal(px_config_set(cfg, "revocation", "revocation", "none"),
+	    0);
+	assert_int_equal(cfg->revocation, PX_REV_NONE);
+	assert_int_equal(px_config_set(cfg, "revocation", "revocation", "soft"),
+	    PX_ERR_CONFIG);
+	assert_int_equal(cfg->revocation, PX_REV_NONE);
+	assert_logged("expected require, best-effort or none");
+	assert_int_equal(px_config_set(cfg, "login", "nope", "1"),
+	    PX_ERR_CONFIG);
+	assert_logged("unknown option [login] nope");
+	px_config_free(cfg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_defaults, reset),
+		cmocka_unit_test_setup(test_values, reset),
+		cmocka_unit_test_setup(test_errors_name_line_and_key, reset),
+		cmocka_unit_test_setup(test_list_replaces_default, reset),
+		cmocka_unit_test_setup(test_too_many_list_entries, reset),
+		cmocka_unit_test_setup(test_set_override, reset),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
