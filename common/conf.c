@@ -14,11 +14,11 @@
 #include "util.h"
 
 enum key_type {
-	T_PATH,	     /* absolute path */
-	T_USERPATH,  /* absolute, or ~/... */
-	T_MODULE,    /* absolute path or a bare library name */
-	T_STRING,    /* any printable text */
-	T_FILTER,    /* an LDAP filter in parentheses */
+	T_PATH,     /* absolute path */
+	T_USERPATH, /* absolute, or ~/... */
+	T_MODULE,   /* absolute path or a bare library name */
+	T_STRING,   /* any printable text */
+	T_FILTER,   /* an LDAP filter in parentheses */
 	T_BOOL,
 	T_UINT,
 	T_DURATION,
@@ -39,7 +39,10 @@ struct key_def {
 	uint64_t min, max;
 };
 
-#define K(s, n, t, f, lo, hi) { s, n, t, offsetof(struct px_config, f), lo, hi }
+#define K(s, n, t, f, lo, hi)                                                  \
+	{                                                                      \
+		s, n, t, offsetof(struct px_config, f), lo, hi                 \
+	}
 #define DAY (86400ULL)
 
 static const struct key_def keys[] = {
@@ -96,9 +99,9 @@ px_config_new(void)
 	cfg->n_mapping = 2;
 	if ((cfg->ca_dir = strdup("/etc/pam_pkix/ca")) == NULL ||
 	    (cfg->intermediate_dir = strdup("/etc/pam_pkix/intermediate")) ==
-		NULL ||
+	        NULL ||
 	    (cfg->disallowed_dir = strdup("/etc/pam_pkix/disallowed")) ==
-		NULL ||
+	        NULL ||
 	    (cfg->crl_dir = strdup("/etc/pam_pkix/crl")) == NULL ||
 	    (cfg->machine_dir = strdup("/var/cache/pam_pkix")) == NULL ||
 	    (cfg->user_dir = strdup("~/.cache/pam_pkix")) == NULL ||
@@ -143,11 +146,8 @@ px_config_free(struct px_config *cfg)
 		case T_FILTER:
 		case T_HTTP_URL:
 		case T_PROXY:
-		case T_LDAP_HOST:
-			free(*FIELD(cfg, &keys[i], char *));
-			break;
-		default:
-			break;
+		case T_LDAP_HOST: free(*FIELD(cfg, &keys[i], char *)); break;
+		default: break;
 		}
 	}
 	free_lists(cfg);
@@ -216,8 +216,8 @@ check_path(const char *v, int user, const char **why)
 	}
 	if (v[0] == '/' || (user && v[0] == '~' && v[1] == '/'))
 		return 0;
-	*why = user ? "must be an absolute path or start with ~/" :
-		      "must be an absolute path";
+	*why = user ? "must be an absolute path or start with ~/"
+	            : "must be an absolute path";
 	return PX_ERR_CONFIG;
 }
 
@@ -245,7 +245,7 @@ set_list(struct px_config *cfg, const struct key_def *k, const char *value,
 				goto out;
 			}
 			if ((cfg->allowed_urls[cfg->n_allowed_urls] =
-				    strdup(w)) == NULL) {
+			            strdup(w)) == NULL) {
 				r = PX_ERR_NOMEM;
 				goto out;
 			}
@@ -301,8 +301,8 @@ set_key(struct px_config *cfg, const struct key_def *k, const char *value,
     const char **why)
 {
 	static const char *const http[] = { "http://", "https://", NULL };
-	static const char *const proxy[] = { "http://", "https://",
-		"socks4://", "socks4a://", "socks5://", "socks5h://", NULL };
+	static const char *const proxy[] = { "http://", "https://", "socks4://",
+		"socks4a://", "socks5://", "socks5h://", NULL };
 	static const char *const ldap[] = { "ldap://", "ldaps://", NULL };
 	char **sp;
 	uint64_t n;
@@ -344,10 +344,10 @@ set_key(struct px_config *cfg, const struct key_def *k, const char *value,
 		else
 			r = px_parse_size(value, &n);
 		if (r == PX_ERR_BAD_FORMAT) {
-			*why = k->type == T_UINT ? "expected a number" :
-			       k->type == T_DURATION ?
-						    "expected a duration such as 15, 15s, 30m, 2h, 7d" :
-						    "expected a size such as 4096, 512K, 64M, 1G";
+			*why = k->type == T_UINT ? "expected a number"
+			    : k->type == T_DURATION
+			    ? "expected a duration such as 15, 15s, 30m, 2h, 7d"
+			    : "expected a size such as 4096, 512K, 64M, 1G";
 			return PX_ERR_CONFIG;
 		}
 		if (r != 0 || n < k->min || n > k->max) {
@@ -357,8 +357,7 @@ set_key(struct px_config *cfg, const struct key_def *k, const char *value,
 		*FIELD(cfg, k, uint64_t) = n;
 		return 0;
 	case T_URL_LIST:
-	case T_MAPPING:
-		return set_list(cfg, k, value, why);
+	case T_MAPPING: return set_list(cfg, k, value, why);
 	case T_PATH:
 	case T_USERPATH:
 		if ((r = check_path(value, k->type == T_USERPATH, why)) != 0)
@@ -366,7 +365,8 @@ set_key(struct px_config *cfg, const struct key_def *k, const char *value,
 		break;
 	case T_MODULE:
 		if (value[0] != '/' && strchr(value, '/') != NULL) {
-			*why = "must be an absolute path or a bare library name";
+			*why =
+			    "must be an absolute path or a bare library name";
 			return PX_ERR_CONFIG;
 		}
 		break;
@@ -384,18 +384,19 @@ set_key(struct px_config *cfg, const struct key_def *k, const char *value,
 		break;
 	case T_PROXY:
 		if (!has_scheme(value, proxy)) {
-			*why = "must be a proxy URL (http, https, socks4, socks5)";
+			*why =
+			    "must be a proxy URL (http, https, socks4, socks5)";
 			return PX_ERR_CONFIG;
 		}
 		break;
 	case T_LDAP_HOST:
 		if (strchr(value, '/') != NULL && !has_scheme(value, ldap)) {
-			*why = "must be host[:port] or an ldap:// or ldaps:// URL";
+			*why =
+			    "must be host[:port] or an ldap:// or ldaps:// URL";
 			return PX_ERR_CONFIG;
 		}
 		break;
-	case T_STRING:
-		break;
+	case T_STRING: break;
 	}
 	sp = FIELD(cfg, k, char *);
 	free(*sp);
@@ -469,9 +470,9 @@ px_config_set(struct px_config *cfg, const char *section, const char *key,
 struct parse_state {
 	struct px_config *cfg;
 	const char *name;
-	const char *text;   /* what the reader has not consumed yet */
-	int lineno;	    /* line the reader returned last */
-	int err_line;	    /* first line with an error, 0 if none */
+	const char *text; /* what the reader has not consumed yet */
+	int lineno;       /* line the reader returned last */
+	int err_line;     /* first line with an error, 0 if none */
 	unsigned char seen[NKEYS];
 	int nomem;
 };
@@ -528,8 +529,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 		return fail(st, section, name, msg);
 	}
 	if (st->seen[k - keys]) {
-		return fail(st, section, name,
-		    "given twice (or a continuation line)");
+		return fail(
+		    st, section, name, "given twice (or a continuation line)");
 	}
 	st->seen[k - keys] = 1;
 	if (*value == '\0')
@@ -575,7 +576,8 @@ px_config_parse(struct px_config *cfg, const char *name, const char *text)
 	if (r == 0 && st.err_line == 0)
 		return 0;
 	if (r > 0 && (st.err_line == 0 || r < st.err_line))
-		px_error("%s:%d: syntax error (expected [section] or key = value)",
+		px_error(
+		    "%s:%d: syntax error (expected [section] or key = value)",
 		    name, r);
 	else if (r < 0)
 		px_error("%s: cannot parse", name);
@@ -592,7 +594,7 @@ px_config_load(const char *path, struct px_config **cfgp)
 
 	*cfgp = NULL;
 	if ((r = px_read_file(path, PX_CONF_MAX_SIZE,
-		 PX_READ_NOFOLLOW | PX_READ_TRUSTED, &text, &len)) != 0)
+	         PX_READ_NOFOLLOW | PX_READ_TRUSTED, &text, &len)) != 0)
 		goto out;
 	if (memchr(text, '\0', len) != NULL) {
 		px_error("%s: contains a NUL byte", path);

@@ -14,9 +14,9 @@
 #define PX_CONF_MAX_SIZE (64 * 1024)
 
 enum px_revocation_policy {
-	PX_REV_REQUIRE = 0,	/* unknown status denies */
+	PX_REV_REQUIRE = 0,     /* unknown status denies */
 	PX_REV_BEST_EFFORT = 1, /* unknown status allows, with a warning */
-	PX_REV_NONE = 2		/* no retrieval; what is known still counts */
+	PX_REV_NONE = 2         /* no retrieval; what is known still counts */
 };
 
 enum px_mapping_kind {
@@ -49,11 +49,11 @@ struct px_config {
 	int prefer_crl;
 	uint64_t ocsp_to_crl_count;
 	char *ocsp_responder;
-	uint64_t crl_grace; /* seconds */
+	uint64_t crl_grace;       /* seconds */
 	uint64_t max_object_size; /* bytes */
 
 	/* [fetch] */
-	uint64_t url_timeout; /* seconds */
+	uint64_t url_timeout;        /* seconds */
 	uint64_t cumulative_timeout; /* seconds, 0 = off */
 	char *allowed_urls[PX_ALLOWED_URLS_MAX];
 	size_t n_allowed_urls;
@@ -98,15 +98,15 @@ int px_config_load(const char *path, struct px_config **cfgp) PX_WUR;
  * Parses INI text (name is used in messages) on top of the values in cfg.
  * Returns 0 or PX_ERR_CONFIG (logged).
  */
-int px_config_parse(struct px_config *cfg, const char *name,
-    const char *text) PX_WUR;
+int px_config_parse(
+    struct px_config *cfg, const char *name, const char *text) PX_WUR;
 
 /*
  * Sets one key from a section ("revocation", "revocation", "best-effort"),
  * as a pam.d option would.  Returns 0 or PX_ERR_CONFIG (logged).
  */
-int px_config_set(struct px_config *cfg, const char *section,
-    const char *key, const char *value) PX_WUR;
+int px_config_set(struct px_config *cfg, const char *section, const char *key,
+    const char *value) PX_WUR;
 
 /* Returns "require", "best-effort" or "none". */
 const char *px_revocation_name(enum px_revocation_policy p);

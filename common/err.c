@@ -28,7 +28,8 @@ px_strerror(int r)
 	case PX_ERR_REVOCATION_UNKNOWN: return "revocation status unknown";
 	case PX_ERR_CRL_EXPIRED: return "CRL expired";
 	case PX_ERR_CRL_NOT_YET_VALID: return "CRL not yet valid";
-	case PX_ERR_UNSUPPORTED: return "unsupported feature or critical extension";
+	case PX_ERR_UNSUPPORTED:
+		return "unsupported feature or critical extension";
 	case PX_ERR_CHAIN_INVALID: return "certificate chain invalid";
 	case PX_ERR_OFFLINE: return "URL offline";
 	case PX_ERR_TIMEOUT: return "timed out";
@@ -43,12 +44,9 @@ int
 px_err_from_x509(int c)
 {
 	switch (c) {
-	case X509_V_OK:
-		return 0;
-	case X509_V_ERR_CERT_HAS_EXPIRED:
-		return PX_ERR_EXPIRED;
-	case X509_V_ERR_CERT_NOT_YET_VALID:
-		return PX_ERR_NOT_YET_VALID;
+	case X509_V_OK: return 0;
+	case X509_V_ERR_CERT_HAS_EXPIRED: return PX_ERR_EXPIRED;
+	case X509_V_ERR_CERT_NOT_YET_VALID: return PX_ERR_NOT_YET_VALID;
 	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
 	case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
 	case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
@@ -59,18 +57,14 @@ px_err_from_x509(int c)
 	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
 	case X509_V_ERR_CERT_UNTRUSTED:
-	case X509_V_ERR_CERT_REJECTED:
-		return PX_ERR_UNTRUSTED;
-	case X509_V_ERR_CERT_REVOKED:
-		return PX_ERR_REVOKED;
+	case X509_V_ERR_CERT_REJECTED: return PX_ERR_UNTRUSTED;
+	case X509_V_ERR_CERT_REVOKED: return PX_ERR_REVOKED;
 	case X509_V_ERR_INVALID_PURPOSE:
 	case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
 	case X509_V_ERR_KEYUSAGE_NO_DIGITAL_SIGNATURE:
 		return PX_ERR_WRONG_USAGE;
-	case X509_V_ERR_OUT_OF_MEM:
-		return PX_ERR_NOMEM;
-	case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION:
-		return PX_ERR_UNSUPPORTED;
+	case X509_V_ERR_OUT_OF_MEM: return PX_ERR_NOMEM;
+	case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION: return PX_ERR_UNSUPPORTED;
 	}
 	return PX_ERR_CHAIN_INVALID;
 }

@@ -10,33 +10,33 @@
 
 enum px_err {
 	PX_OK = 0,
-	PX_ERR_INTERNAL = -1,	     /* a bug: should not happen */
-	PX_ERR_NOMEM = -2,	     /* out of memory */
-	PX_ERR_INVALID_ARG = -3,     /* bad argument from the caller */
-	PX_ERR_CONFIG = -4,	     /* configuration is invalid */
-	PX_ERR_IO = -5,		     /* a file could not be read/written */
-	PX_ERR_NOT_FOUND = -6,	     /* no such file, entry or object */
-	PX_ERR_TOO_BIG = -7,	     /* an object exceeds its size cap */
-	PX_ERR_BAD_FORMAT = -8,	     /* malformed input (DER, PEM, INI) */
-	PX_ERR_INSECURE = -9,	     /* wrong owner or mode on a file or dir */
-	PX_ERR_BAD_SIGNATURE = -10,  /* a signature does not verify */
-	PX_ERR_UNTRUSTED = -11,	     /* no chain to a trusted root */
-	PX_ERR_REVOKED = -12,	     /* certificate is revoked */
-	PX_ERR_EXPIRED = -13,	     /* certificate is past notAfter */
-	PX_ERR_NOT_YET_VALID = -14,  /* certificate is before notBefore */
-	PX_ERR_DISALLOWED = -15,     /* certificate is in the disallowed store */
-	PX_ERR_WRONG_USAGE = -16,    /* key usage / EKU unfit for login */
+	PX_ERR_INTERNAL = -1,       /* a bug: should not happen */
+	PX_ERR_NOMEM = -2,          /* out of memory */
+	PX_ERR_INVALID_ARG = -3,    /* bad argument from the caller */
+	PX_ERR_CONFIG = -4,         /* configuration is invalid */
+	PX_ERR_IO = -5,             /* a file could not be read/written */
+	PX_ERR_NOT_FOUND = -6,      /* no such file, entry or object */
+	PX_ERR_TOO_BIG = -7,        /* an object exceeds its size cap */
+	PX_ERR_BAD_FORMAT = -8,     /* malformed input (DER, PEM, INI) */
+	PX_ERR_INSECURE = -9,       /* wrong owner or mode on a file or dir */
+	PX_ERR_BAD_SIGNATURE = -10, /* a signature does not verify */
+	PX_ERR_UNTRUSTED = -11,     /* no chain to a trusted root */
+	PX_ERR_REVOKED = -12,       /* certificate is revoked */
+	PX_ERR_EXPIRED = -13,       /* certificate is past notAfter */
+	PX_ERR_NOT_YET_VALID = -14, /* certificate is before notBefore */
+	PX_ERR_DISALLOWED = -15,    /* certificate is in the disallowed store */
+	PX_ERR_WRONG_USAGE = -16,   /* key usage / EKU unfit for login */
 	PX_ERR_REVOCATION_UNKNOWN = -17, /* no usable revocation information */
-	PX_ERR_CRL_EXPIRED = -18,    /* CRL past nextUpdate (+ grace) */
-	PX_ERR_CRL_NOT_YET_VALID = -19, /* CRL thisUpdate in the future */
-	PX_ERR_UNSUPPORTED = -20,    /* unknown critical extension, feature */
-	PX_ERR_CHAIN_INVALID = -21,  /* path validation failed otherwise */
-	PX_ERR_OFFLINE = -22,	     /* URL on the offline list, or offline mode */
-	PX_ERR_TIMEOUT = -23,	     /* time budget exhausted */
-	PX_ERR_NETWORK = -24,	     /* connection or protocol failure */
-	PX_ERR_NOT_ALLOWED = -25,    /* URL outside allowed_urls */
-	PX_ERR_CRYPTO = -26,	     /* an OpenSSL operation failed */
-	PX_ERR_LAST = -27	     /* keep last: one below the lowest code */
+	PX_ERR_CRL_EXPIRED = -18,        /* CRL past nextUpdate (+ grace) */
+	PX_ERR_CRL_NOT_YET_VALID = -19,  /* CRL thisUpdate in the future */
+	PX_ERR_UNSUPPORTED = -20,   /* unknown critical extension, feature */
+	PX_ERR_CHAIN_INVALID = -21, /* path validation failed otherwise */
+	PX_ERR_OFFLINE = -22,     /* URL on the offline list, or offline mode */
+	PX_ERR_TIMEOUT = -23,     /* time budget exhausted */
+	PX_ERR_NETWORK = -24,     /* connection or protocol failure */
+	PX_ERR_NOT_ALLOWED = -25, /* URL outside allowed_urls */
+	PX_ERR_CRYPTO = -26,      /* an OpenSSL operation failed */
+	PX_ERR_LAST = -27         /* keep last: one below the lowest code */
 };
 
 /* Returns a static, human-readable name for a PX_ERR_* code (never NULL). */

@@ -30,10 +30,10 @@ void px_log_debug_at(const char *func, int line, const char *fmt, ...)
 #define px_warn(...) px_log(LOG_WARNING, __VA_ARGS__)
 #define px_notice(...) px_log(LOG_NOTICE, __VA_ARGS__)
 #define px_info(...) px_log(LOG_INFO, __VA_ARGS__)
-#define px_debug(...)                                                   \
-	do {                                                            \
-		if (px_log_debug_enabled())                             \
-			px_log_debug_at(__func__, __LINE__, __VA_ARGS__); \
+#define px_debug(...)                                                          \
+	do {                                                                   \
+		if (px_log_debug_enabled())                                    \
+			px_log_debug_at(__func__, __LINE__, __VA_ARGS__);      \
 	} while (0)
 
 /* Installs the calling thread's trace sink; NULL turns tracing off. */

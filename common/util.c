@@ -18,8 +18,8 @@ static int
 check_owner_mode(const char *path, const struct stat *st)
 {
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
-		px_error("%s: owned by uid %u, not by root or the caller",
-		    path, (unsigned)st->st_uid);
+		px_error("%s: owned by uid %u, not by root or the caller", path,
+		    (unsigned)st->st_uid);
 		return PX_ERR_INSECURE;
 	}
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
@@ -31,8 +31,7 @@ check_owner_mode(const char *path, const struct stat *st)
 }
 
 int
-px_read_file(const char *path, size_t max, int flags, char **bufp,
-    size_t *lenp)
+px_read_file(const char *path, size_t max, int flags, char **bufp, size_t *lenp)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -76,7 +75,8 @@ px_read_file(const char *path, size_t max, int flags, char **bufp,
 		r = PX_ERR_TOO_BIG;
 		goto out;
 	}
-	/* The file may grow while we read: the cap holds whatever fstat said. */
+	/* The file may grow while we read: the cap holds whatever fstat said.
+	 */
 	cap = (size_t)st.st_size + 1;
 	if ((buf = malloc(cap + 1)) == NULL) {
 		r = PX_ERR_NOMEM;

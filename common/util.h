@@ -9,16 +9,19 @@
 
 #include "err.h"
 
-#define PX_READ_NOFOLLOW 0x01 /* refuse a symbolic link as the last component */
-#define PX_READ_TRUSTED 0x02  /* owner root or caller, not group/world-writable */
+#define PX_READ_NOFOLLOW                                                       \
+	0x01 /* refuse a symbolic link as the last component                   \
+	      */
+#define PX_READ_TRUSTED                                                        \
+	0x02 /* owner root or caller, not group/world-writable */
 
 /*
  * Reads a whole regular file of at most max bytes into a new NUL-terminated
  * buffer.  Returns 0 and sets *bufp (caller frees) and *lenp, or PX_ERR_IO,
  * PX_ERR_NOT_FOUND, PX_ERR_TOO_BIG, PX_ERR_INSECURE; logs why on failure.
  */
-int px_read_file(const char *path, size_t max, int flags, char **bufp,
-    size_t *lenp) PX_WUR;
+int px_read_file(
+    const char *path, size_t max, int flags, char **bufp, size_t *lenp) PX_WUR;
 
 /*
  * Checks that a directory is owned by root or the caller and is not writable

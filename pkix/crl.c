@@ -48,8 +48,7 @@ crl_ext_known(int nid)
 	case NID_delta_crl:
 	case NID_issuing_distribution_point:
 	case NID_freshest_crl:
-	case NID_info_access:
-		return 1;
+	case NID_info_access: return 1;
 	}
 	return 0;
 }
@@ -60,8 +59,7 @@ entry_ext_known(int nid)
 	switch (nid) {
 	case NID_crl_reason:
 	case NID_invalidity_date:
-	case NID_hold_instruction_code:
-		return 1;
+	case NID_hold_instruction_code: return 1;
 	}
 	return 0;
 }
@@ -79,7 +77,8 @@ check_extensions(struct px_crl *c)
 	for (i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
 		ext = sk_X509_EXTENSION_value(exts, i);
 		if (X509_EXTENSION_get_critical(ext) &&
-		    !crl_ext_known(OBJ_obj2nid(X509_EXTENSION_get_object(ext)))) {
+		    !crl_ext_known(
+		        OBJ_obj2nid(X509_EXTENSION_get_object(ext)))) {
 			c->unusable = "unknown critical CRL extension";
 			return;
 		}
@@ -91,7 +90,7 @@ check_extensions(struct px_crl *c)
 			ext = sk_X509_EXTENSION_value(exts, j);
 			if (X509_EXTENSION_get_critical(ext) &&
 			    !entry_ext_known(
-				OBJ_obj2nid(X509_EXTENSION_get_object(ext)))) {
+			        OBJ_obj2nid(X509_EXTENSION_get_object(ext)))) {
 				c->unusable =
 				    "unknown critical CRL entry extension";
 				return;
@@ -141,19 +140,19 @@ crl_wrap(X509_CRL *x, const char *label, struct px_crl **out)
 	c->base = X509_CRL_get_ext_d2i(x, NID_delta_crl, &crit, NULL);
 	if (c->base == NULL && crit != -1)
 		c->unusable = "bad deltaCRLIndicator extension";
-	c->idp = X509_CRL_get_ext_d2i(x, NID_issuing_distribution_point, &crit,
-	    NULL);
+	c->idp = X509_CRL_get_ext_d2i(
+	    x, NID_issuing_distribution_point, &crit, NULL);
 	if (c->idp == NULL && crit != -1)
 		c->unusable = "bad issuingDistributionPoint extension";
 	if (c->idp != NULL) {
 		if (c->idp->distpoint != NULL &&
-		    !DIST_POINT_set_dpname(c->idp->distpoint,
-			X509_CRL_get_issuer(x))) {
+		    !DIST_POINT_set_dpname(
+		        c->idp->distpoint, X509_CRL_get_issuer(x))) {
 			r = PX_ERR_NOMEM;
 			goto out;
 		}
-		if ((c->idp_der_len = i2d_ISSUING_DIST_POINT(c->idp,
-			 &c->idp_der)) <= 0) {
+		if ((c->idp_der_len =
+		            i2d_ISSUING_DIST_POINT(c->idp, &c->idp_der)) <= 0) {
 			r = PX_ERR_NOMEM;
 			goto out;
 		}
@@ -199,8 +198,7 @@ px_crl_parse(const unsigned char *buf, size_t len, const char *label,
 		r = n > 0 ? 0 : PX_ERR_BAD_FORMAT;
 		goto out;
 	}
-	if (len > LONG_MAX ||
-	    (x = d2i_X509_CRL(NULL, &p, (long)len)) == NULL ||
+	if (len > LONG_MAX || (x = d2i_X509_CRL(NULL, &p, (long)len)) == NULL ||
 	    p != buf + len) {
 		X509_CRL_free(x);
 		r = PX_ERR_BAD_FORMAT;
@@ -224,7 +222,7 @@ px_crl_check_issuer(const struct px_crl *c, X509 *issuer)
 	uint32_t ku;
 
 	if (X509_NAME_cmp(X509_CRL_get_issuer(c->crl),
-		X509_get_subject_name(issuer)) != 0)
+	        X509_get_subject_name(issuer)) != 0)
 		return PX_ERR_UNTRUSTED;
 	ku = X509_get_key_usage(issuer);
 	if (ku != UINT32_MAX && (ku & KU_CRL_SIGN) == 0)
@@ -296,8 +294,8 @@ px_crl_covers(const struct px_crl *c, X509 *cert, const char **why)
 		dp = sk_DIST_POINT_value(cdp, i);
 		if (dp->distpoint == NULL)
 			continue;
-		if (!DIST_POINT_set_dpname(dp->distpoint,
-			X509_get_issuer_name(cert)))
+		if (!DIST_POINT_set_dpname(
+		        dp->distpoint, X509_get_issuer_name(cert)))
 			break;
 		ok = dpn_match(dp->distpoint, c->idp->distpoint);
 	}
@@ -323,13 +321,13 @@ px_crl_delta_fits(const struct px_crl *base, const struct px_crl *delta)
 	if (delta->base == NULL || base->base != NULL || base->number == NULL)
 		return 0;
 	if (X509_NAME_cmp(X509_CRL_get_issuer(base->crl),
-		X509_CRL_get_issuer(delta->crl)) != 0)
+	        X509_CRL_get_issuer(delta->crl)) != 0)
 		return 0;
 	/* Same scope: both without IDP, or the same IDP. */
 	if (base->idp_der_len != delta->idp_der_len ||
 	    (base->idp_der_len > 0 &&
-		memcmp(base->idp_der, delta->idp_der,
-		    (size_t)base->idp_der_len) != 0))
+	        memcmp(base->idp_der, delta->idp_der,
+	            (size_t)base->idp_der_len) != 0))
 		return 0;
 	/* The delta must build on this base or an older one, and be newer. */
 	return ASN1_INTEGER_cmp(delta->base, base->number) <= 0 &&
@@ -353,8 +351,8 @@ px_crl_newer(const struct px_crl *a, const struct px_crl *b)
 }
 
 int
-px_crl_lookup(const struct px_crl *c, const ASN1_INTEGER *serial,
-    struct px_crl_entry *e)
+px_crl_lookup(
+    const struct px_crl *c, const ASN1_INTEGER *serial, struct px_crl_entry *e)
 {
 	X509_REVOKED *rev = NULL;
 	ASN1_ENUMERATED *reason;
@@ -365,8 +363,8 @@ px_crl_lookup(const struct px_crl *c, const ASN1_INTEGER *serial,
 	/* Returns 1 when listed, 2 for removeFromCRL, 0 when absent. */
 	if (X509_CRL_get0_by_serial(c->crl, &rev, serial) == 0 || rev == NULL)
 		return 0;
-	if (px_asn1_time(X509_REVOKED_get0_revocationDate(rev),
-		&e->revoked_at) != 0)
+	if (px_asn1_time(
+	        X509_REVOKED_get0_revocationDate(rev), &e->revoked_at) != 0)
 		e->revoked_at = 0;
 	reason = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, &crit, NULL);
 	if (reason != NULL) {

@@ -22,7 +22,7 @@ struct px_pkix;
 enum px_decision {
 	PX_ACCEPTED = 0,
 	PX_REJECTED = 1, /* a definite reason: revoked, expired, ... */
-	PX_UNKNOWN = 2	 /* revocation status unknown, and policy denies */
+	PX_UNKNOWN = 2   /* revocation status unknown, and policy denies */
 };
 
 /* Revocation status of one certificate of the chosen chain. */
@@ -35,24 +35,24 @@ enum px_status {
 };
 
 struct px_cert_report {
-	char *subject;	/* one line, RFC 2253 */
+	char *subject; /* one line, RFC 2253 */
 	char *issuer;
-	char *serial;	/* hex */
+	char *serial; /* hex */
 	enum px_status status;
-	char *source;	/* where the status came from, or why unknown */
+	char *source;      /* where the status came from, or why unknown */
 	time_t revoked_at; /* PX_STATUS_REVOKED only */
-	int crl_reason;	   /* CRL reason code, -1 when none given */
+	int crl_reason;    /* CRL reason code, -1 when none given */
 };
 
 struct px_result {
 	enum px_decision decision; /* after the revocation policy */
-	int reason;	 /* 0, or the PX_ERR_* behind the decision */
-	char *detail;	 /* one human sentence; never NULL */
-	int revocation_unknown; /* status was unknown (accepted or not) */
-	time_t revoked_at;	/* when reason is PX_ERR_REVOKED */
-	int crl_reason;		/* -1 when none given */
+	int reason;                /* 0, or the PX_ERR_* behind the decision */
+	char *detail;              /* one human sentence; never NULL */
+	int revocation_unknown;    /* status was unknown (accepted or not) */
+	time_t revoked_at;         /* when reason is PX_ERR_REVOKED */
+	int crl_reason;            /* -1 when none given */
 	size_t chains_tried;
-	size_t n_chain;		/* leaf first, trusted root last */
+	size_t n_chain; /* leaf first, trusted root last */
 	struct px_cert_report *chain;
 };
 
@@ -90,8 +90,8 @@ enum px_decision px_decide(enum px_decision found, int revocation_unknown,
  * one, nothing after it).  Returns 0 and sets *certsp (caller frees with
  * sk_X509_pop_free), PX_ERR_BAD_FORMAT or PX_ERR_NOMEM.
  */
-int px_certs_parse(const unsigned char *buf, size_t len,
-    STACK_OF(X509) **certsp) PX_WUR;
+int px_certs_parse(
+    const unsigned char *buf, size_t len, STACK_OF(X509) **certsp) PX_WUR;
 
 /* Returns the RFC 5280 name of a CRL reason code ("keyCompromise"). */
 const char *px_crl_reason_name(int reason);

@@ -7,7 +7,7 @@
 
 #include "pkix.h"
 
-#define PX_CRL_SKEW 300	/* seconds of clock skew allowed on thisUpdate */
+#define PX_CRL_SKEW 300 /* seconds of clock skew allowed on thisUpdate */
 #define PX_CERT_FILE_MAX (1024 * 1024)
 
 /* CRL reason codes of RFC 5280 5.3.1 that the rules below use. */
@@ -17,16 +17,16 @@
 /* A parsed CRL with the facts the revocation rules need. */
 struct px_crl {
 	X509_CRL *crl;
-	char *label;		  /* file name or URL, for messages */
-	ASN1_INTEGER *number;	  /* cRLNumber, NULL when absent */
-	ASN1_INTEGER *base;	  /* deltaCRLIndicator, NULL for a base CRL */
-	ISSUING_DIST_POINT *idp;  /* NULL when absent */
-	unsigned char *idp_der;	  /* the IDP as encoded, to compare scopes */
+	char *label;             /* file name or URL, for messages */
+	ASN1_INTEGER *number;    /* cRLNumber, NULL when absent */
+	ASN1_INTEGER *base;      /* deltaCRLIndicator, NULL for a base CRL */
+	ISSUING_DIST_POINT *idp; /* NULL when absent */
+	unsigned char *idp_der;  /* the IDP as encoded, to compare scopes */
 	int idp_der_len;
 	time_t this_update;
-	time_t next_update;	  /* 0 when absent */
-	int has_freshest;	  /* freshestCRL present: deltas exist */
-	const char *unusable;	  /* why it can never be used, or NULL */
+	time_t next_update;   /* 0 when absent */
+	int has_freshest;     /* freshestCRL present: deltas exist */
+	const char *unusable; /* why it can never be used, or NULL */
 };
 
 /* One CRL entry as the decision sees it. */
@@ -50,8 +50,8 @@ int px_crl_check_issuer(const struct px_crl *crl, X509 *issuer) PX_WUR;
 /* Returns 1 when the CRL's scope (IDP) covers cert, else 0; sets *why. */
 int px_crl_covers(const struct px_crl *crl, X509 *cert, const char **why);
 /* Returns 0, PX_ERR_CRL_EXPIRED or PX_ERR_CRL_NOT_YET_VALID. */
-int px_crl_check_time(const struct px_crl *crl, time_t now, time_t grace)
-    PX_WUR;
+int px_crl_check_time(
+    const struct px_crl *crl, time_t now, time_t grace) PX_WUR;
 /* Returns 1 when delta may be applied on top of base (RFC 5280 5.2.4). */
 int px_crl_delta_fits(const struct px_crl *base, const struct px_crl *delta);
 /* Returns <0, 0, >0 as a is older, as old as, newer than b. */
@@ -60,8 +60,7 @@ int px_crl_newer(const struct px_crl *a, const struct px_crl *b);
 int px_crl_lookup(const struct px_crl *crl, const ASN1_INTEGER *serial,
     struct px_crl_entry *e);
 /* Formats "#N" (or "without number") for messages. */
-const char *px_crl_number_str(const struct px_crl *crl, char *buf,
-    size_t len);
+const char *px_crl_number_str(const struct px_crl *crl, char *buf, size_t len);
 
 /* Converts an ASN1_TIME to time_t.  Returns 0 or PX_ERR_BAD_FORMAT. */
 int px_asn1_time(const ASN1_TIME *t, time_t *out) PX_WUR;

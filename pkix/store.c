@@ -45,8 +45,9 @@ px_certs_parse(const unsigned char *buf, size_t len, STACK_OF(X509) **out)
 			x = NULL;
 		}
 	} else {
-		if (len > LONG_MAX || (x = d2i_X509(NULL, &p, (long)len)) ==
-		    NULL || p != buf + len) {
+		if (len > LONG_MAX ||
+		    (x = d2i_X509(NULL, &p, (long)len)) == NULL ||
+		    p != buf + len) {
 			r = PX_ERR_BAD_FORMAT;
 			goto out;
 		}
@@ -123,7 +124,7 @@ for_each_file(const char *dir, size_t max, const char *what,
 		if (r != 0 || skip_name(names[i]->d_name))
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-			names[i]->d_name) >= sizeof(path)) {
+		        names[i]->d_name) >= sizeof(path)) {
 			px_warn("%s/%s: path too long; skipped", dir,
 			    names[i]->d_name);
 			continue;
@@ -150,7 +151,7 @@ struct cert_load {
 static int
 add_fp(struct px_store *st, X509 *x)
 {
-	unsigned char (*fps)[PX_FP_LEN];
+	unsigned char(*fps)[PX_FP_LEN];
 	int r;
 
 	fps = reallocarray(st->disallowed, st->n_disallowed + 1, PX_FP_LEN);
@@ -164,8 +165,8 @@ add_fp(struct px_store *st, X509 *x)
 }
 
 static int
-load_cert_file(void *arg, const char *path, const unsigned char *buf,
-    size_t len)
+load_cert_file(
+    void *arg, const char *path, const unsigned char *buf, size_t len)
 {
 	struct cert_load *cl = arg;
 	STACK_OF(X509) *certs = NULL, *dst;
@@ -217,14 +218,13 @@ add_crl(void *arg, struct px_crl *crl)
 	st->crls = v;
 	st->crls[st->n_crls++] = crl;
 	if (crl->unusable != NULL)
-		px_warn("%s: %s; it will not be used", crl->label,
-		    crl->unusable);
+		px_warn(
+		    "%s: %s; it will not be used", crl->label, crl->unusable);
 	return 0;
 }
 
 static int
-load_crl_file(void *arg, const char *path, const unsigned char *buf,
-    size_t len)
+load_crl_file(void *arg, const char *path, const unsigned char *buf, size_t len)
 {
 	int r;
 
@@ -248,22 +248,23 @@ px_store_load(struct px_store *st, const struct px_config *cfg)
 	    (st->intermediates = sk_X509_new_null()) == NULL)
 		return PX_ERR_NOMEM;
 	if ((r = for_each_file(cfg->ca_dir, PX_CERT_FILE_MAX, "ca_dir",
-		 load_cert_file, &cl)) != 0)
+	         load_cert_file, &cl)) != 0)
 		return r;
 	cl.kind = 1;
 	if ((r = for_each_file(cfg->intermediate_dir, PX_CERT_FILE_MAX,
-		 "intermediate_dir", load_cert_file, &cl)) != 0)
+	         "intermediate_dir", load_cert_file, &cl)) != 0)
 		return r;
 	cl.kind = 2;
 	if ((r = for_each_file(cfg->disallowed_dir, PX_CERT_FILE_MAX,
-		 "disallowed_dir", load_cert_file, &cl)) != 0)
+	         "disallowed_dir", load_cert_file, &cl)) != 0)
 		return r;
 	if ((r = for_each_file(cfg->crl_dir, cfg->max_object_size, "crl_dir",
-		 load_crl_file, st)) != 0)
+	         load_crl_file, st)) != 0)
 		return r;
 	if (sk_X509_num(st->roots) == 0)
 		px_warn("no trusted root certificate in %s: nothing can be "
-			"accepted", cfg->ca_dir != NULL ? cfg->ca_dir : "(unset)");
+		        "accepted",
+		    cfg->ca_dir != NULL ? cfg->ca_dir : "(unset)");
 	px_debug("loaded %d roots, %d intermediates, %zu disallowed, %zu CRLs",
 	    sk_X509_num(st->roots), sk_X509_num(st->intermediates),
 	    st->n_disallowed, st->n_crls);

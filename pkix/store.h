@@ -7,11 +7,12 @@
 #define PX_FP_LEN 32 /* SHA-256 */
 
 struct px_store {
-	STACK_OF(X509) *roots;	       /* self-signed, from ca_dir */
-	STACK_OF(X509) *intermediates; /* intermediate_dir + the rest of ca_dir */
+	STACK_OF(X509) *roots; /* self-signed, from ca_dir */
+	STACK_OF(X509)
+	    *intermediates; /* intermediate_dir + the rest of ca_dir */
 	unsigned char (*disallowed)[PX_FP_LEN];
 	size_t n_disallowed;
-	struct px_crl **crls;	       /* crl_dir, usable or not */
+	struct px_crl **crls; /* crl_dir, usable or not */
 	size_t n_crls;
 };
 

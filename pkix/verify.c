@@ -14,7 +14,7 @@
 #include "../common/util.h"
 #include "store.h"
 
-#define PX_MAX_DEPTH 8	 /* certificates below the root */
+#define PX_MAX_DEPTH 8   /* certificates below the root */
 #define PX_MAX_CHAINS 16 /* candidate chains tried per verification */
 
 struct px_pkix {
@@ -30,8 +30,8 @@ struct chain {
 
 /* What one candidate chain came to. */
 struct outcome {
-	int r;		 /* 0 or the PX_ERR_* that rejects it */
-	int unknown;	 /* some certificate's status is unknown */
+	int r;       /* 0 or the PX_ERR_* that rejects it */
+	int unknown; /* some certificate's status is unknown */
 	char *detail;
 	time_t revoked_at;
 	int crl_reason;
@@ -89,10 +89,8 @@ px_decide(enum px_decision found, int revocation_unknown,
 	/* Status unknown: the policy decides. */
 	switch (policy) {
 	case PX_REV_BEST_EFFORT:
-	case PX_REV_NONE:
-		return PX_ACCEPTED;
-	case PX_REV_REQUIRE:
-		break;
+	case PX_REV_NONE: return PX_ACCEPTED;
+	case PX_REV_REQUIRE: break;
 	}
 	return PX_UNKNOWN;
 }
@@ -125,8 +123,7 @@ px_pkix_free(struct px_pkix *px)
 	free(px);
 }
 
-static char *
-xasprintf(const char *fmt, ...) PX_PRINTF(1, 2);
+static char *xasprintf(const char *fmt, ...) PX_PRINTF(1, 2);
 
 static char *
 xasprintf(const char *fmt, ...)
@@ -150,8 +147,8 @@ name_str(const X509_NAME *name)
 
 	if ((bio = BIO_new(BIO_s_mem())) == NULL)
 		return NULL;
-	if (X509_NAME_print_ex(bio, name, 0,
-		XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+	if (X509_NAME_print_ex(
+	        bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
 	    (len = BIO_get_mem_data(bio, &data)) >= 0)
 		s = strndup(data, (size_t)len);
 	BIO_free(bio);
@@ -209,10 +206,10 @@ reports_new(X509 *const *certs, size_t n, struct px_cert_report **repp)
 	for (i = 0; i < n; i++) {
 		rep[i].status = PX_STATUS_NOT_CHECKED;
 		rep[i].crl_reason = -1;
-		if ((rep[i].subject = name_str(X509_get_subject_name(certs[i]))) ==
-			NULL ||
-		    (rep[i].issuer = name_str(X509_get_issuer_name(certs[i]))) ==
-			NULL ||
+		if ((rep[i].subject = name_str(
+		         X509_get_subject_name(certs[i]))) == NULL ||
+		    (rep[i].issuer =
+		            name_str(X509_get_issuer_name(certs[i]))) == NULL ||
 		    (rep[i].serial = serial_str(certs[i])) == NULL) {
 			reports_free(rep, n);
 			return PX_ERR_NOMEM;
@@ -270,7 +267,8 @@ extend(struct build *b, struct chain *path)
 	for (p = 0; p < 3; p++) {
 		for (i = 0; i < sk_X509_num(b->pools[p]); i++) {
 			cand = sk_X509_value(b->pools[p], i);
-			/* The same certificate from two sources is one issuer. */
+			/* The same certificate from two sources is one issuer.
+			 */
 			for (dup = 0, q = 0; q < p && !dup; q++)
 				dup = in_stack(b->pools[q], cand);
 			if (dup || in_chain(path, cand) ||
@@ -297,15 +295,15 @@ note(char *buf, size_t len, const char *label, const char *why)
  * recording the first reason against it in why.
  */
 static int
-crl_usable(struct px_pkix *px, const struct px_crl *c, X509 *cert,
-    X509 *issuer, time_t now, char *why, size_t len)
+crl_usable(struct px_pkix *px, const struct px_crl *c, X509 *cert, X509 *issuer,
+    time_t now, char *why, size_t len)
 {
 	const char *scope;
 	char t[32], msg[160];
 	int r;
 
-	if (X509_NAME_cmp(X509_CRL_get_issuer(c->crl),
-		X509_get_issuer_name(cert)) != 0)
+	if (X509_NAME_cmp(
+	        X509_CRL_get_issuer(c->crl), X509_get_issuer_name(cert)) != 0)
 		return 0;
 	if (c->unusable != NULL) {
 		note(why, len, c->label, c->unusable);
@@ -313,8 +311,8 @@ crl_usable(struct px_pkix *px, const struct px_crl *c, X509 *cert,
 		return 0;
 	}
 	if ((r = px_crl_check_issuer(c, issuer)) != 0) {
-		snprintf(msg, sizeof(msg), "not signed by the issuer's key (%s)",
-		    px_strerror(r));
+		snprintf(msg, sizeof(msg),
+		    "not signed by the issuer's key (%s)", px_strerror(r));
 		note(why, len, c->label, msg);
 		px_trace("crl_dir %s: skipped: %s", c->label, msg);
 		return 0;
@@ -375,16 +373,16 @@ check_revocation(struct px_pkix *px, X509 *cert, X509 *issuer, time_t now,
 	    X509_get_ext_by_NID(cert, NID_freshest_crl, -1) >= 0;
 	if (need_delta && delta == NULL) {
 		rep->source = xasprintf("base CRL %s %s announces delta CRLs "
-					"but no usable delta CRL was found%s%s",
+		                        "but no usable delta CRL was found%s%s",
 		    base->label, nb, why[0] != '\0' ? ": " : "", why);
 		return PX_STATUS_UNKNOWN;
 	}
 	if (delta != NULL)
 		px_crl_number_str(delta, nd, sizeof(nd));
-	rep->source = delta != NULL ?
-	    xasprintf("crl_dir %s CRL %s + delta %s %s", base->label, nb,
-		delta->label, nd) :
-	    xasprintf("crl_dir %s CRL %s", base->label, nb);
+	rep->source = delta != NULL
+	    ? xasprintf("crl_dir %s CRL %s + delta %s %s", base->label, nb,
+	          delta->label, nd)
+	    : xasprintf("crl_dir %s CRL %s", base->label, nb);
 	px_trace("crl_dir %s: used as base CRL %s for serial %s", base->label,
 	    nb, rep->serial);
 	if (delta != NULL)
@@ -398,8 +396,8 @@ check_revocation(struct px_pkix *px, X509 *cert, X509 *issuer, time_t now,
 		    be.reason == PX_REASON_REMOVE_FROM_CRL)
 			return PX_STATUS_GOOD;
 		px_warn("%s: removeFromCRL for serial %s, revoked as %s in the "
-			"base CRL: still revoked", delta->label, rep->serial,
-		    px_crl_reason_name(be.reason));
+		        "base CRL: still revoked",
+		    delta->label, rep->serial, px_crl_reason_name(be.reason));
 		in_delta = 0;
 	}
 	if (in_delta)
@@ -408,7 +406,8 @@ check_revocation(struct px_pkix *px, X509 *cert, X509 *issuer, time_t now,
 		return PX_STATUS_GOOD;
 	/* Seed 003: revoked from its RevocationDate on, not before. */
 	if (be.revoked_at > now) {
-		px_info("serial %s is listed as revoked from %s on; good until then",
+		px_info(
+		    "serial %s is listed as revoked from %s on; good until then",
 		    rep->serial, px_time_str(be.revoked_at, t, sizeof(t)));
 		return PX_STATUS_GOOD;
 	}
@@ -440,7 +439,7 @@ leaf_usage_ok(X509 *leaf, char **detail)
 	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
 	if (!ok)
 		*detail = xasprintf("extended key usage has neither clientAuth "
-				    "nor smart card logon");
+		                    "nor smart card logon");
 	return ok;
 }
 
@@ -469,8 +468,8 @@ path_validate(struct chain *ch, time_t now, struct outcome *o)
 		goto out;
 	}
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), now);
-	X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx),
-	    PX_MAX_DEPTH + 1);
+	X509_VERIFY_PARAM_set_depth(
+	    X509_STORE_CTX_get0_param(ctx), PX_MAX_DEPTH + 1);
 	if (X509_verify_cert(ctx) == 1) {
 		r = 0;
 		goto out;
@@ -497,8 +496,7 @@ out:
 }
 
 static int
-check_chain(struct px_pkix *px, struct chain *ch, time_t now,
-    struct outcome *o)
+check_chain(struct px_pkix *px, struct chain *ch, time_t now, struct outcome *o)
 {
 	char t[32];
 	int i, r;
@@ -528,8 +526,8 @@ check_chain(struct px_pkix *px, struct chain *ch, time_t now,
 	}
 	/* Seed 003: revocation is checked from the root down to the leaf. */
 	for (i = ch->n - 2; i >= 0; i--) {
-		s = check_revocation(px, ch->c[i], ch->c[i + 1], now,
-		    &o->rep[i]);
+		s = check_revocation(
+		    px, ch->c[i], ch->c[i + 1], now, &o->rep[i]);
 		o->rep[i].status = s;
 		px_trace("revocation %s: %s (%s)", o->rep[i].subject,
 		    px_status_name(s),
@@ -537,7 +535,8 @@ check_chain(struct px_pkix *px, struct chain *ch, time_t now,
 		if (s == PX_STATUS_UNKNOWN && !o->unknown) {
 			o->unknown = 1;
 			o->detail = xasprintf("revocation status unknown for "
-					      "%s: %s", o->rep[i].subject,
+			                      "%s: %s",
+			    o->rep[i].subject,
 			    o->rep[i].source != NULL ? o->rep[i].source : "");
 		}
 		if (s == PX_STATUS_REVOKED) {
@@ -614,16 +613,18 @@ finish(struct px_result *res, enum px_revocation_policy policy)
 	if (res->decision == PX_ACCEPTED && res->revocation_unknown &&
 	    policy == PX_REV_BEST_EFFORT)
 		px_warn("accepting %s without revocation status (revocation = "
-			"best-effort): %s", res->chain[0].subject,
+		        "best-effort): %s",
+		    res->chain[0].subject,
 		    res->detail != NULL ? res->detail : "");
 	if (res->detail == NULL)
-		res->detail = xasprintf("%s", res->decision == PX_ACCEPTED ?
-			"certificate accepted" : px_strerror(res->reason));
+		res->detail = xasprintf("%s",
+		    res->decision == PX_ACCEPTED ? "certificate accepted"
+		                                 : px_strerror(res->reason));
 }
 
 int
-px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
-    time_t now, struct px_result **resp)
+px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted, time_t now,
+    struct px_result **resp)
 {
 	struct build *b = NULL;
 	struct chain path;
@@ -638,7 +639,8 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 		goto out;
 	if (px_store_disallowed(&px->st, leaf)) {
 		res->reason = PX_ERR_DISALLOWED;
-		res->detail = xasprintf("certificate is in the disallowed store");
+		res->detail =
+		    xasprintf("certificate is in the disallowed store");
 		goto done;
 	}
 	if (!leaf_usage_ok(leaf, &res->detail)) {
@@ -658,8 +660,9 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 	extend(b, &path);
 	if (b->n == 0) {
 		res->reason = PX_ERR_UNTRUSTED;
-		res->detail = xasprintf("no chain to a trusted root (issuer %s)",
-		    res->chain[0].issuer);
+		res->detail =
+		    xasprintf("no chain to a trusted root (issuer %s)",
+		        res->chain[0].issuer);
 		goto done;
 	}
 	for (i = 0; i < b->n; i++) {

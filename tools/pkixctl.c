@@ -24,8 +24,7 @@ struct trace_buf {
 	size_t n;
 };
 
-static void __attribute__((noreturn))
-usage(int status)
+static void __attribute__((noreturn)) usage(int status)
 {
 	FILE *f = status == 0 ? stdout : stderr;
 
@@ -49,10 +48,10 @@ usage(int status)
 static void
 log_stderr(void *arg, int level, const char *msg)
 {
-	const char *tag = level <= LOG_ERR ? "error: " :
-	    level == LOG_WARNING	   ? "warning: " :
-	    level == LOG_DEBUG		   ? "debug: " :
-					     "";
+	const char *tag = level <= LOG_ERR ? "error: "
+	    : level == LOG_WARNING         ? "warning: "
+	    : level == LOG_DEBUG           ? "debug: "
+	                                   : "";
 
 	fprintf(stderr, "pkixctl: %s%s\n", tag, msg);
 }
@@ -129,13 +128,14 @@ print_json(const struct px_result *res, const struct px_config *cfg,
 	json_str(res->detail);
 	fputs(",\"policy\":", stdout);
 	json_str(px_revocation_name(cfg->revocation));
-	printf(",\"revocation_unknown\":%s", res->revocation_unknown ? "true" :
-		"false");
+	printf(",\"revocation_unknown\":%s",
+	    res->revocation_unknown ? "true" : "false");
 	fputs(",\"revoked_at\":", stdout);
 	json_time(res->reason == PX_ERR_REVOKED ? res->revoked_at : 0);
 	fputs(",\"crl_reason\":", stdout);
-	json_str(res->reason == PX_ERR_REVOKED ?
-		px_crl_reason_name(res->crl_reason) : NULL);
+	json_str(res->reason == PX_ERR_REVOKED
+	        ? px_crl_reason_name(res->crl_reason)
+	        : NULL);
 	printf(",\"chains_tried\":%zu,\"chain\":[", res->chains_tried);
 	for (i = 0; i < res->n_chain; i++) {
 		c = &res->chain[i];
@@ -188,8 +188,8 @@ print_text(const struct px_result *res)
 			printf(" - %s", c->source);
 		putchar('\n');
 	}
-	printf("result: %s: %s\n", px_decision_name(res->decision),
-	    res->detail);
+	printf(
+	    "result: %s: %s\n", px_decision_name(res->decision), res->detail);
 }
 
 /* Reads CERT (and --untrusted): first certificate is the leaf. */
@@ -204,8 +204,9 @@ read_certs(const char *path, STACK_OF(X509) **out)
 	if ((r = px_read_file(path, 1024 * 1024, 0, &buf, &len)) != 0)
 		return r == PX_ERR_TOO_BIG ? EX_DATAERR : EX_NOINPUT;
 	if (px_certs_parse((unsigned char *)buf, len, out) != 0) {
-		px_error("%s: %s", path, len == 0 ? "empty file" :
-		    "not a certificate (expected PEM or DER)");
+		px_error("%s: %s", path,
+		    len == 0 ? "empty file"
+		             : "not a certificate (expected PEM or DER)");
 		free(buf);
 		return EX_DATAERR;
 	}
@@ -216,14 +217,12 @@ read_certs(const char *path, STACK_OF(X509) **out)
 static int
 cmd_verify(int argc, char **argv, const char *config_path)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
+	static const struct option opts[] = { { "config", required_argument,
+		                                  NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "untrusted", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct trace_buf tb = { 0 };
 	struct px_config *cfg = NULL;
 	struct px_pkix *px = NULL;
@@ -277,9 +276,9 @@ cmd_verify(int argc, char **argv, const char *config_path)
 		print_json(res, cfg, &tb);
 	else
 		print_text(res);
-	ret = res->decision == PX_ACCEPTED ? 0 :
-	    res->decision == PX_UNKNOWN	   ? 2 :
-					     1;
+	ret = res->decision == PX_ACCEPTED ? 0
+	    : res->decision == PX_UNKNOWN  ? 2
+	                                   : 1;
 out:
 	px_trace_set_sink(NULL, NULL);
 	for (i = 0; i < tb.n; i++)
@@ -297,13 +296,11 @@ out:
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
+	static const struct option opts[] = { { "config", required_argument,
+		                                  NULL, 'c' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 } };
 	const char *config_path = PX_DEFAULT_CONFIG;
 	int ch;
 

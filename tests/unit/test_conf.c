@@ -81,19 +81,19 @@ test_values(void **state)
 	struct px_config *cfg;
 
 	assert_int_equal(parse("[revocation]\n"
-			       "revocation = best-effort\n"
-			       "crl_grace = 2h\n"
-			       "max_object_size = 512K\n"
-			       "ocsp_to_crl_count = 3 ; inline comment\n"
-			       "[fetch]\n"
-			       "url_timeout = 5\n"
-			       "cumulative_timeout = 20s\n"
-			       "offline = yes\n"
-			       "allowed_urls = http://a.test/, ldap://b.test/\n"
-			       "[login]\n"
-			       "mapping = file:/etc/map, email\n"
-			       "wait_for_card = 1m\n",
-			 &cfg),
+	                       "revocation = best-effort\n"
+	                       "crl_grace = 2h\n"
+	                       "max_object_size = 512K\n"
+	                       "ocsp_to_crl_count = 3 ; inline comment\n"
+	                       "[fetch]\n"
+	                       "url_timeout = 5\n"
+	                       "cumulative_timeout = 20s\n"
+	                       "offline = yes\n"
+	                       "allowed_urls = http://a.test/, ldap://b.test/\n"
+	                       "[login]\n"
+	                       "mapping = file:/etc/map, email\n"
+	                       "wait_for_card = 1m\n",
+	                     &cfg),
 	    0);
 	assert_int_equal(cfg->revocation, PX_REV_BEST_EFFORT);
 	assert_int_equal(cfg->crl_grace, 7200);
@@ -122,7 +122,8 @@ static void
 test_errors_name_line_and_key(void **state)
 {
 	static const struct bad_case cases[] = {
-		{ "[trust]\nbogus = 1\n", "t.conf:2: [trust] bogus: unknown key" },
+		{ "[trust]\nbogus = 1\n",
+		    "t.conf:2: [trust] bogus: unknown key" },
 		{ "[x]\nca_dir = /a\n", "t.conf:2: [x] ca_dir: unknown key" },
 		{ "\n\n[fetch]\nurl_timeout = 0\n",
 		    "t.conf:4: [fetch] url_timeout: '0': out of range" },
@@ -131,7 +132,8 @@ test_errors_name_line_and_key(void **state)
 		{ "[revocation]\ncrl_grace = 31d\n", "out of range" },
 		{ "[revocation]\nmax_object_size = 100\n", "out of range" },
 		{ "[revocation]\nmax_object_size = 2G\n", "out of range" },
-		{ "[revocation]\nocsp_to_crl_count = 1000001\n", "out of range" },
+		{ "[revocation]\nocsp_to_crl_count = 1000001\n",
+		    "out of range" },
 		{ "[revocation]\nocsp_to_crl_count = many\n",
 		    "expected a number" },
 		{ "[cache]\nuser_dir = cache\n",
@@ -147,7 +149,8 @@ test_errors_name_line_and_key(void **state)
 		{ "[fetch]\nldap_server = http://dc/\n",
 		    "must be host[:port] or an ldap:// or ldaps:// URL" },
 		{ "[fetch]\nallowed_urls = http://\n", "allowed_urls" },
-		{ "[trust]\nca_dir = /a\x01\n", "contains a control character" },
+		{ "[trust]\nca_dir = /a\x01\n",
+		    "contains a control character" },
 		{ "[trust]\n[trust]\nca_dir=/a\nca_dir=/b\n",
 		    "t.conf:4: [trust] ca_dir: given twice" },
 		{ "[trust]\nca_dir = /a\n  /b\n", "given twice" },
@@ -190,15 +193,15 @@ test_set_override(void **state)
 {
 	struct px_config *cfg = px_config_new();
 
-	assert_int_equal(px_config_set(cfg, "revocation", "revocation", "none"),
-	    0);
+	assert_int_equal(
+	    px_config_set(cfg, "revocation", "revocation", "none"), 0);
 	assert_int_equal(cfg->revocation, PX_REV_NONE);
 	assert_int_equal(px_config_set(cfg, "revocation", "revocation", "soft"),
 	    PX_ERR_CONFIG);
 	assert_int_equal(cfg->revocation, PX_REV_NONE);
 	assert_logged("expected require, best-effort or none");
-	assert_int_equal(px_config_set(cfg, "login", "nope", "1"),
-	    PX_ERR_CONFIG);
+	assert_int_equal(
+	    px_config_set(cfg, "login", "nope", "1"), PX_ERR_CONFIG);
 	assert_logged("unknown option [login] nope");
 	px_config_free(cfg);
 }

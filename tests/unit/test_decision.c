@@ -11,9 +11,10 @@
 static void
 test_known_good(void **state)
 {
-	assert_int_equal(px_decide(PX_ACCEPTED, 0, PX_REV_REQUIRE), PX_ACCEPTED);
-	assert_int_equal(px_decide(PX_ACCEPTED, 0, PX_REV_BEST_EFFORT),
-	    PX_ACCEPTED);
+	assert_int_equal(
+	    px_decide(PX_ACCEPTED, 0, PX_REV_REQUIRE), PX_ACCEPTED);
+	assert_int_equal(
+	    px_decide(PX_ACCEPTED, 0, PX_REV_BEST_EFFORT), PX_ACCEPTED);
 	assert_int_equal(px_decide(PX_ACCEPTED, 0, PX_REV_NONE), PX_ACCEPTED);
 }
 
@@ -23,13 +24,14 @@ test_rejected_under_every_policy(void **state)
 	int unknown;
 
 	for (unknown = 0; unknown <= 1; unknown++) {
-		assert_int_equal(px_decide(PX_REJECTED, unknown, PX_REV_REQUIRE),
+		assert_int_equal(
+		    px_decide(PX_REJECTED, unknown, PX_REV_REQUIRE),
 		    PX_REJECTED);
-		assert_int_equal(px_decide(PX_REJECTED, unknown,
-				     PX_REV_BEST_EFFORT),
+		assert_int_equal(
+		    px_decide(PX_REJECTED, unknown, PX_REV_BEST_EFFORT),
 		    PX_REJECTED);
-		assert_int_equal(px_decide(PX_REJECTED, unknown, PX_REV_NONE),
-		    PX_REJECTED);
+		assert_int_equal(
+		    px_decide(PX_REJECTED, unknown, PX_REV_NONE), PX_REJECTED);
 	}
 }
 
@@ -37,12 +39,13 @@ static void
 test_unknown(void **state)
 {
 	assert_int_equal(px_decide(PX_ACCEPTED, 1, PX_REV_REQUIRE), PX_UNKNOWN);
-	assert_int_equal(px_decide(PX_ACCEPTED, 1, PX_REV_BEST_EFFORT),
-	    PX_ACCEPTED);
+	assert_int_equal(
+	    px_decide(PX_ACCEPTED, 1, PX_REV_BEST_EFFORT), PX_ACCEPTED);
 	assert_int_equal(px_decide(PX_ACCEPTED, 1, PX_REV_NONE), PX_ACCEPTED);
 	assert_int_equal(px_decide(PX_UNKNOWN, 0, PX_REV_REQUIRE), PX_UNKNOWN);
 	/* A policy value out of range fails closed. */
-	assert_int_equal(px_decide(PX_ACCEPTED, 1, (enum px_revocation_policy)7),
+	assert_int_equal(
+	    px_decide(PX_ACCEPTED, 1, (enum px_revocation_policy)7),
 	    PX_UNKNOWN);
 }
 
@@ -56,8 +59,8 @@ test_names(void **state)
 	assert_string_equal(px_crl_reason_name(77), "unknown reason");
 	assert_string_equal(px_decision_name(PX_UNKNOWN), "unknown");
 	assert_string_equal(px_status_name(PX_STATUS_ANCHOR), "trusted root");
-	assert_string_equal(px_revocation_name(PX_REV_BEST_EFFORT),
-	    "best-effort");
+	assert_string_equal(
+	    px_revocation_name(PX_REV_BEST_EFFORT), "best-effort");
 }
 
 int

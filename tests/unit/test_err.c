@@ -34,8 +34,8 @@ static void
 test_x509_mapping(void **state)
 {
 	assert_int_equal(px_err_from_x509(X509_V_OK), 0);
-	assert_int_equal(px_err_from_x509(X509_V_ERR_CERT_HAS_EXPIRED),
-	    PX_ERR_EXPIRED);
+	assert_int_equal(
+	    px_err_from_x509(X509_V_ERR_CERT_HAS_EXPIRED), PX_ERR_EXPIRED);
 	assert_int_equal(px_err_from_x509(X509_V_ERR_CERT_NOT_YET_VALID),
 	    PX_ERR_NOT_YET_VALID);
 	assert_int_equal(px_err_from_x509(X509_V_ERR_CERT_SIGNATURE_FAILURE),
@@ -43,10 +43,10 @@ test_x509_mapping(void **state)
 	assert_int_equal(
 	    px_err_from_x509(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY),
 	    PX_ERR_UNTRUSTED);
-	assert_int_equal(px_err_from_x509(X509_V_ERR_CERT_REVOKED),
-	    PX_ERR_REVOKED);
-	assert_int_equal(px_err_from_x509(X509_V_ERR_INVALID_PURPOSE),
-	    PX_ERR_WRONG_USAGE);
+	assert_int_equal(
+	    px_err_from_x509(X509_V_ERR_CERT_REVOKED), PX_ERR_REVOKED);
+	assert_int_equal(
+	    px_err_from_x509(X509_V_ERR_INVALID_PURPOSE), PX_ERR_WRONG_USAGE);
 	assert_int_equal(
 	    px_err_from_x509(X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION),
 	    PX_ERR_UNSUPPORTED);

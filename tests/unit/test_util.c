@@ -48,13 +48,13 @@ test_duration(void **state)
 	assert_int_equal(px_parse_duration(" 15", &v), PX_ERR_BAD_FORMAT);
 	assert_int_equal(px_parse_duration("15 s", &v), PX_ERR_BAD_FORMAT);
 	assert_int_equal(px_parse_duration("5ms", &v), PX_ERR_BAD_FORMAT);
-	assert_int_equal(px_parse_duration("99999999999999999999999", &v),
-	    PX_ERR_TOO_BIG);
-	assert_int_equal(px_parse_duration(
-			     "1000000000000000000000000000000000000000", &v),
+	assert_int_equal(
+	    px_parse_duration("99999999999999999999999", &v), PX_ERR_TOO_BIG);
+	assert_int_equal(
+	    px_parse_duration("1000000000000000000000000000000000000000", &v),
 	    PX_ERR_BAD_FORMAT);
-	assert_int_equal(px_parse_duration("99999999999999999999", &v),
-	    PX_ERR_TOO_BIG);
+	assert_int_equal(
+	    px_parse_duration("99999999999999999999", &v), PX_ERR_TOO_BIG);
 	assert_int_equal(px_parse_duration("4000d", &v), PX_ERR_TOO_BIG);
 	assert_int_equal(px_parse_duration(NULL, &v), PX_ERR_BAD_FORMAT);
 }
@@ -86,8 +86,8 @@ test_uint_bool(void **state)
 	assert_int_equal(px_parse_uint("50", 100, &v), 0);
 	assert_int_equal(v, 50);
 	assert_int_equal(px_parse_uint("101", 100, &v), PX_ERR_TOO_BIG);
-	assert_int_equal(px_parse_uint("18446744073709551615", UINT64_MAX, &v),
-	    0);
+	assert_int_equal(
+	    px_parse_uint("18446744073709551615", UINT64_MAX, &v), 0);
 	assert_int_equal(px_parse_uint("18446744073709551616", UINT64_MAX, &v),
 	    PX_ERR_TOO_BIG);
 	assert_int_equal(px_parse_uint("0x10", 100, &v), PX_ERR_BAD_FORMAT);
@@ -152,7 +152,7 @@ test_read_file(void **state)
 
 	write_file("ok", "hello\n", 0600);
 	assert_int_equal(px_read_file(path_of("ok"), 100,
-			     PX_READ_NOFOLLOW | PX_READ_TRUSTED, &buf, &len),
+	                     PX_READ_NOFOLLOW | PX_READ_TRUSTED, &buf, &len),
 	    0);
 	assert_int_equal(len, 6);
 	assert_string_equal(buf, "hello\n");
@@ -161,8 +161,8 @@ test_read_file(void **state)
 	/* Exactly at the cap is fine, one byte more is not. */
 	assert_int_equal(px_read_file(path_of("ok"), 6, 0, &buf, &len), 0);
 	free(buf);
-	assert_int_equal(px_read_file(path_of("ok"), 5, 0, &buf, &len),
-	    PX_ERR_TOO_BIG);
+	assert_int_equal(
+	    px_read_file(path_of("ok"), 5, 0, &buf, &len), PX_ERR_TOO_BIG);
 	assert_null(buf);
 	assert_int_equal(len, 0);
 
@@ -171,8 +171,8 @@ test_read_file(void **state)
 
 	snprintf(target, sizeof(target), "%s", path_of("ok"));
 	assert_int_equal(symlink(target, path_of("link")), 0);
-	assert_int_equal(px_read_file(path_of("link"), 100, PX_READ_NOFOLLOW,
-			     &buf, &len),
+	assert_int_equal(
+	    px_read_file(path_of("link"), 100, PX_READ_NOFOLLOW, &buf, &len),
 	    PX_ERR_INSECURE);
 	assert_int_equal(px_read_file(path_of("link"), 100, 0, &buf, &len), 0);
 	free(buf);
@@ -180,8 +180,8 @@ test_read_file(void **state)
 	assert_int_equal(px_read_file(dir, 100, 0, &buf, &len), PX_ERR_IO);
 
 	write_file("ww", "x", 0666);
-	assert_int_equal(px_read_file(path_of("ww"), 100, PX_READ_TRUSTED, &buf,
-			     &len),
+	assert_int_equal(
+	    px_read_file(path_of("ww"), 100, PX_READ_TRUSTED, &buf, &len),
 	    PX_ERR_INSECURE);
 	assert_int_equal(px_read_file(path_of("ww"), 100, 0, &buf, &len), 0);
 	free(buf);
@@ -210,10 +210,10 @@ test_time_str(void **state)
 {
 	char buf[32];
 
-	assert_string_equal(px_time_str(0, buf, sizeof(buf)),
-	    "1970-01-01T00:00:00Z");
-	assert_string_equal(px_time_str(1772323200, buf, sizeof(buf)),
-	    "2026-03-01T00:00:00Z");
+	assert_string_equal(
+	    px_time_str(0, buf, sizeof(buf)), "1970-01-01T00:00:00Z");
+	assert_string_equal(
+	    px_time_str(1772323200, buf, sizeof(buf)), "2026-03-01T00:00:00Z");
 }
 
 int
