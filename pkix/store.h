@@ -7,9 +7,10 @@
 #define PX_FP_LEN 32 /* SHA-256 */
 
 struct px_store {
-	STACK_OF(X509) *roots; /* self-signed, from ca_dir */
-	STACK_OF(X509)
-	    *intermediates; /* intermediate_dir + the rest of ca_dir */
+	/* self-signed, from ca_dir */
+	STACK_OF(X509) *roots;
+	/* intermediate_dir and the rest of ca_dir */
+	STACK_OF(X509) *intermediates;
 	unsigned char (*disallowed)[PX_FP_LEN];
 	size_t n_disallowed;
 	struct px_crl **crls; /* crl_dir, usable or not */
