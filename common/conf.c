@@ -80,6 +80,9 @@ static const struct key_def keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+static const struct key_def *find_key(const char *section, const char *name);
+static void reset_list(struct px_config *cfg, const struct key_def *k);
+
 #define FIELD(cfg, k, type) ((type *)(void *)((char *)(cfg) + (k)->off))
 
 struct px_config *
@@ -113,23 +116,6 @@ px_config_new(void)
 	return cfg;
 }
 
-static void
-free_lists(struct px_config *cfg)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->n_allowed_urls; i++) {
-		free(cfg->allowed_urls[i]);
-		cfg->allowed_urls[i] = NULL;
-	}
-	cfg->n_allowed_urls = 0;
-	for (i = 0; i < cfg->n_mapping; i++) {
-		free(cfg->mapping[i].path);
-		cfg->mapping[i].path = NULL;
-	}
-	cfg->n_mapping = 0;
-}
-
 void
 px_config_free(struct px_config *cfg)
 {
@@ -150,7 +136,8 @@ px_config_free(struct px_config *cfg)
 		default: break;
 		}
 	}
-	free_lists(cfg);
+	reset_list(cfg, find_key("fetch", "allowed_urls"));
+	reset_list(cfg, find_key("login", "mapping"));
 	free(cfg->path);
 	free(cfg);
 }

@@ -244,7 +244,6 @@ in_chain(const struct chain *ch, X509 *x)
 }
 
 struct build {
-	struct px_pkix *px;
 	STACK_OF(X509) *pools[3]; /* roots, intermediates, caller's */
 	struct chain chains[PX_MAX_CHAINS];
 	int n;
@@ -651,7 +650,6 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted, time_t now,
 		r = PX_ERR_NOMEM;
 		goto out;
 	}
-	b->px = px;
 	b->pools[0] = px->st.roots;
 	b->pools[1] = px->st.intermediates;
 	b->pools[2] = untrusted;

@@ -35,40 +35,36 @@ expect_exit() {
 	fi
 }
 
-# expect_in out|err|both PATTERN DESCRIPTION: grep -E in the last run's output.
+# matches out|err|both PATTERN: grep -E in the last run's output.
+matches() {
+	case $1 in
+	out) grep -Eq -- "$2" "$PX_T/out" ;;
+	err) grep -Eq -- "$2" "$PX_T/err" ;;
+	*) grep -Eq -- "$2" "$PX_T/out" "$PX_T/err" ;;
+	esac
+}
+
+# expect_in out|err|both PATTERN DESCRIPTION
 expect_in() {
-	local where=$1 pat=$2 desc=$3 files
-	case $where in
-	out) files="$PX_T/out" ;;
-	err) files="$PX_T/err" ;;
-	*) files="$PX_T/out $PX_T/err" ;;
-	esac
-	# shellcheck disable=SC2086
-	if grep -Eq -- "$pat" $files; then
-		ok "$desc"
+	if matches "$1" "$2"; then
+		ok "$3"
 	else
-		not_ok "$desc (no /$pat/ in $where)"
-		diag $files
+		not_ok "$3 (no /$2/ in $1)"
+		diag "$PX_T/out" "$PX_T/err"
 	fi
 }
 
+# expect_not_in out|err|both PATTERN DESCRIPTION
 expect_not_in() {
-	local where=$1 pat=$2 desc=$3 files
-	case $where in
-	out) files="$PX_T/out" ;;
-	err) files="$PX_T/err" ;;
-	*) files="$PX_T/out $PX_T/err" ;;
-	esac
-	# shellcheck disable=SC2086
-	if grep -Eq -- "$pat" $files; then
-		not_ok "$desc (unexpected /$pat/ in $where)"
-		diag $files
+	if matches "$1" "$2"; then
+		not_ok "$3 (unexpected /$2/ in $1)"
+		diag "$PX_T/out" "$PX_T/err"
 	else
-		ok "$desc"
+		ok "$3"
 	fi
 }
 
-# check CONDITION-CMD... DESCRIPTION is spelled: check "desc" cmd args...
+# check DESCRIPTION CMD...: ok when CMD succeeds.
 check() {
 	local desc=$1
 	shift
