@@ -68,6 +68,7 @@ static const struct key_def keys[] = {
 	K("fetch", "ldap_keytab", T_PATH, ldap_keytab, 0, 0),
 	K("fetch", "ldap_principal", T_STRING, ldap_principal, 0, 0),
 	K("fetch", "ldap_sasl_nocanon", T_BOOL, ldap_sasl_nocanon, 0, 0),
+	K("fetch", "transport_dir", T_PATH, transport_dir, 0, 0),
 	K("cache", "machine_dir", T_PATH, machine_dir, 0, 0),
 	K("cache", "user_dir", T_USERPATH, user_dir, 0, 0),
 	K("cache", "memory", T_BOOL, memory, 0, 0),
@@ -107,6 +108,7 @@ px_config_new(void)
 	        NULL ||
 	    (cfg->crl_dir = strdup("/etc/pam_pkix/crl")) == NULL ||
 	    (cfg->machine_dir = strdup("/var/cache/pam_pkix")) == NULL ||
+	    (cfg->transport_dir = strdup(PX_TRANSPORT_DIR)) == NULL ||
 	    (cfg->user_dir = strdup("~/.cache/pam_pkix")) == NULL ||
 	    (cfg->pkcs11_module = strdup("p11-kit-proxy.so")) == NULL ||
 	    (cfg->ldap_user_filter = strdup("(uid=%u)")) == NULL) {

@@ -63,6 +63,7 @@ struct px_config {
 	char *ldap_keytab;
 	char *ldap_principal;
 	int ldap_sasl_nocanon;
+	char *transport_dir; /* where px_http.so and px_ldap.so live */
 
 	/* [cache] */
 	char *machine_dir;

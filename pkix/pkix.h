@@ -57,7 +57,8 @@ struct px_result {
 };
 
 /*
- * Loads the trust stores named by cfg.  Returns 0 and sets *pxp (caller
+ * Loads the trust stores named by cfg and opens its caches; cfg must outlive
+ * the context.  Returns 0 and sets *pxp (caller
  * frees with px_pkix_free), or a PX_ERR_* (PX_ERR_INSECURE for a store
  * directory with a wrong owner or mode).  Unreadable or malformed files in
  * a store are skipped with a log line naming them.
@@ -76,6 +77,18 @@ void px_pkix_free(struct px_pkix *px);
 int px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
     time_t now, struct px_result **resp) PX_WUR;
 void px_result_free(struct px_result *res);
+
+struct px_object;
+/*
+ * Fetches the CRL at url through the caches (pkixctl fetch): it must be
+ * signed by a CA certificate of the trust stores.  Returns 0 and sets *objp
+ * (caller frees with px_object_free) or a PX_ERR_*.
+ */
+int px_pkix_fetch_crl(struct px_pkix *px, const char *url,
+    struct px_object **objp) PX_WUR;
+
+/* Sets the clock of the caches (pkixctl --time); NULL restores time(). */
+void px_pkix_set_clock(struct px_pkix *px, time_t (*now)(void));
 
 /*
  * Applies a revocation policy to a status found by verification:

@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "../cache/cache.h"
 #include "pkix.h"
 
 #define PX_CRL_SKEW 300 /* seconds of clock skew allowed on thisUpdate */
@@ -27,6 +28,7 @@ struct px_crl {
 	time_t next_update;   /* 0 when absent */
 	int has_freshest;     /* freshestCRL present: deltas exist */
 	const char *unusable; /* why it can never be used, or NULL */
+	enum px_source src;   /* PX_SRC_NONE for crl_dir */
 };
 
 /* One CRL entry as the decision sees it. */

@@ -18,7 +18,9 @@
 #define PX_MAX_CHAINS 16 /* candidate chains tried per verification */
 
 struct px_pkix {
+	const struct px_config *cfg;
 	struct px_store st;
+	struct px_cache *cache;
 	enum px_revocation_policy policy;
 	time_t crl_grace;
 };
@@ -104,7 +106,9 @@ px_pkix_new(const struct px_config *cfg, struct px_pkix **pxp)
 	*pxp = NULL;
 	if ((px = calloc(1, sizeof(*px))) == NULL)
 		return PX_ERR_NOMEM;
-	if ((r = px_store_load(&px->st, cfg)) != 0) {
+	px->cfg = cfg;
+	if ((r = px_store_load(&px->st, cfg)) != 0 ||
+	    (r = px_cache_new(cfg, &px->cache)) != 0) {
 		px_pkix_free(px);
 		return r;
 	}
@@ -120,6 +124,7 @@ px_pkix_free(struct px_pkix *px)
 	if (px == NULL)
 		return;
 	px_store_clear(&px->st);
+	px_cache_free(px->cache);
 	free(px);
 }
 
@@ -280,7 +285,24 @@ extend(struct build *b, struct chain *path)
 	}
 }
 
-/* ---- revocation from the local CRL store ---- */
+/* ---- revocation: local CRLs, then the CRL distribution points ---- */
+
+/* One verification: the context, its clock and its time budget. */
+struct rev {
+	struct px_pkix *px;
+	time_t now;
+	struct px_budget budget;
+};
+
+static const char *
+origin(const struct px_crl *c)
+{
+	switch (c->src) {
+	case PX_SRC_NONE: return "crl_dir";
+	case PX_SRC_NETWORK: return "network";
+	default: return "cache";
+	}
+}
 
 static void
 note(char *buf, size_t len, const char *label, const char *why)
@@ -294,8 +316,8 @@ note(char *buf, size_t len, const char *label, const char *why)
  * recording the first reason against it in why.
  */
 static int
-crl_usable(struct px_pkix *px, const struct px_crl *c, X509 *cert, X509 *issuer,
-    time_t now, char *why, size_t len)
+crl_usable(struct rev *v, const struct px_crl *c, X509 *cert, X509 *issuer,
+    char *why, size_t len)
 {
 	const char *scope;
 	char t[32], msg[160];
@@ -306,22 +328,24 @@ crl_usable(struct px_pkix *px, const struct px_crl *c, X509 *cert, X509 *issuer,
 		return 0;
 	if (c->unusable != NULL) {
 		note(why, len, c->label, c->unusable);
-		px_trace("crl_dir %s: skipped: %s", c->label, c->unusable);
+		px_trace(
+		    "%s %s: skipped: %s", origin(c), c->label, c->unusable);
 		return 0;
 	}
 	if ((r = px_crl_check_issuer(c, issuer)) != 0) {
 		snprintf(msg, sizeof(msg),
 		    "not signed by the issuer's key (%s)", px_strerror(r));
 		note(why, len, c->label, msg);
-		px_trace("crl_dir %s: skipped: %s", c->label, msg);
+		px_trace("%s %s: skipped: %s", origin(c), c->label, msg);
 		return 0;
 	}
 	if (!px_crl_covers(c, cert, &scope)) {
 		note(why, len, c->label, scope);
-		px_trace("crl_dir %s: not applicable: %s", c->label, scope);
+		px_trace(
+		    "%s %s: not applicable: %s", origin(c), c->label, scope);
 		return 0;
 	}
-	if ((r = px_crl_check_time(c, now, px->crl_grace)) != 0) {
+	if ((r = px_crl_check_time(c, v->now, v->px->crl_grace)) != 0) {
 		if (r == PX_ERR_CRL_EXPIRED)
 			snprintf(msg, sizeof(msg), "expired at %s",
 			    px_time_str(c->next_update, t, sizeof(t)));
@@ -329,63 +353,200 @@ crl_usable(struct px_pkix *px, const struct px_crl *c, X509 *cert, X509 *issuer,
 			snprintf(msg, sizeof(msg), "not valid before %s",
 			    px_time_str(c->this_update, t, sizeof(t)));
 		note(why, len, c->label, msg);
-		px_trace("crl_dir %s: skipped: %s", c->label, msg);
+		px_trace("%s %s: skipped: %s", origin(c), c->label, msg);
 		return 0;
 	}
 	return 1;
 }
 
-static enum px_status
-check_revocation(struct px_pkix *px, X509 *cert, X509 *issuer, time_t now,
-    struct px_cert_report *rep)
+/* The newest usable CRL of crl_dir: a base (base == NULL) or a delta
+ * that fits base. */
+static const struct px_crl *
+local_crl(struct rev *v, X509 *cert, X509 *issuer, const struct px_crl *base,
+    char *why, size_t len)
 {
-	const struct px_crl *base = NULL, *delta = NULL, *c;
-	const ASN1_INTEGER *serial = X509_get0_serialNumber(cert);
-	struct px_crl_entry be, de;
-	char why[320] = "", nb[64], nd[64], t[32];
-	int in_base, in_delta, need_delta;
+	const struct px_crl *best = NULL, *c;
 	size_t i;
 
-	for (i = 0; i < px->st.n_crls; i++) {
-		c = px->st.crls[i];
-		if (c->base != NULL ||
-		    !crl_usable(px, c, cert, issuer, now, why, sizeof(why)))
+	for (i = 0; i < v->px->st.n_crls; i++) {
+		c = v->px->st.crls[i];
+		if ((base == NULL) != (c->base == NULL) ||
+		    (base != NULL && !px_crl_delta_fits(base, c)) ||
+		    !crl_usable(v, c, cert, issuer, why, len))
 			continue;
-		if (base == NULL || px_crl_newer(c, base) > 0)
-			base = c;
+		if (best == NULL || px_crl_newer(c, best) > 0)
+			best = c;
 	}
-	if (base == NULL) {
-		rep->source = xasprintf("no usable CRL (%s)",
-		    why[0] != '\0' ? why : "none for this issuer in crl_dir");
-		return PX_STATUS_UNKNOWN;
+	return best;
+}
+
+struct crl_check {
+	X509 *issuer;	    /* the expected issuer, or NULL: */
+	struct px_pkix *px; /* any CA certificate of the stores */
+};
+
+/* Returns 0 when a CA certificate of the stores signed c. */
+static int
+any_issuer(struct px_pkix *px, const struct px_crl *c)
+{
+	STACK_OF(X509) *pools[2] = { px->st.roots, px->st.intermediates };
+	int i, j, r = PX_ERR_UNTRUSTED;
+
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < sk_X509_num(pools[i]); j++) {
+			r = px_crl_check_issuer(c, sk_X509_value(pools[i], j));
+			if (r == 0)
+				return 0;
+		}
+	return r == PX_ERR_UNTRUSTED ? r : PX_ERR_BAD_SIGNATURE;
+}
+
+static int
+keep_first(void *arg, struct px_crl *crl)
+{
+	struct px_crl **first = arg;
+
+	if (*first == NULL)
+		*first = crl;
+	else
+		px_crl_free(crl);
+	return 0;
+}
+
+/* The validator for the cache: a well-formed CRL signed by the issuer. */
+static int
+validate_crl(
+    void *arg, const unsigned char *der, size_t len, struct px_obj_info *info)
+{
+	struct crl_check *cc = arg;
+	struct px_crl *c = NULL;
+	BIGNUM *bn = NULL;
+	char *name, *p;
+	int r;
+
+	if ((r = px_crl_parse(der, len, "fetched", keep_first, &c)) != 0)
+		return r;
+	if (c->unusable != NULL) {
+		r = PX_ERR_UNSUPPORTED;
+		goto out;
 	}
-	for (i = 0; i < px->st.n_crls; i++) {
-		c = px->st.crls[i];
-		if (c->base == NULL || !px_crl_delta_fits(base, c) ||
-		    !crl_usable(px, c, cert, issuer, now, why, sizeof(why)))
+	if (cc->issuer != NULL)
+		r = px_crl_check_issuer(c, cc->issuer);
+	else
+		r = any_issuer(cc->px, c);
+	if (r != 0)
+		goto out;
+	info->this_update = c->this_update;
+	info->next_update = c->next_update;
+	info->entries = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(c->crl));
+	if (info->entries < 0)
+		info->entries = 0;
+	if ((name = name_str(X509_CRL_get_issuer(c->crl))) != NULL) {
+		snprintf(info->issuer, sizeof(info->issuer), "%s", name);
+		/* One printable line in the metadata. */
+		for (p = info->issuer; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20)
+				*p = '?';
+		free(name);
+	}
+	info->number_len = 0;
+	if (c->number != NULL &&
+	    (bn = ASN1_INTEGER_to_BN(c->number, NULL)) != NULL &&
+	    BN_num_bytes(bn) <= (int)sizeof(info->number))
+		info->number_len = (size_t)BN_bn2bin(bn, info->number);
+out:
+	BN_free(bn);
+	px_crl_free(c);
+	return r;
+}
+
+int
+px_pkix_fetch_crl(struct px_pkix *px, const char *url,
+    struct px_object **objp)
+{
+	struct crl_check cc = { NULL, px };
+	struct px_budget b;
+
+	px_budget_init(&b, px->cfg);
+	return px_cache_get(px->cache, url, PX_KIND_CRL, &b, validate_crl, &cc,
+	    objp);
+}
+
+void
+px_pkix_set_clock(struct px_pkix *px, time_t (*now)(void))
+{
+	px_cache_set_clock(px->cache, now);
+}
+
+/*
+ * Fetches, through the cache, the CRLs named by the URIs of dps, in order,
+ * until one is usable for cert: a base CRL, or (base != NULL) a delta CRL
+ * that fits base.  Returns it (caller frees) or NULL.
+ */
+static struct px_crl *
+fetch_crl(struct rev *v, STACK_OF(DIST_POINT) *dps, X509 *cert, X509 *issuer,
+    const struct px_crl *base, char *why, size_t len)
+{
+	struct crl_check cc = { issuer, v->px };
+	struct px_object *obj = NULL;
+	struct px_crl *c = NULL;
+	DIST_POINT *dp;
+	GENERAL_NAME *gn;
+	const char *url;
+	int i, j, r;
+
+	for (i = 0; i < sk_DIST_POINT_num(dps); i++) {
+		dp = sk_DIST_POINT_value(dps, i);
+		if (dp->distpoint == NULL || dp->distpoint->type != 0)
 			continue;
-		if (delta == NULL || px_crl_newer(c, delta) > 0)
-			delta = c;
+		for (j = 0;
+		     j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname);
+		     j++) {
+			gn = sk_GENERAL_NAME_value(
+			    dp->distpoint->name.fullname, j);
+			if (gn->type != GEN_URI)
+				continue;
+			url = (const char *)ASN1_STRING_get0_data(
+			    gn->d.uniformResourceIdentifier);
+			if ((size_t)ASN1_STRING_length(
+			        gn->d.uniformResourceIdentifier) != strlen(url))
+				continue; /* an embedded NUL */
+			r = px_cache_get(v->px->cache, url, PX_KIND_CRL,
+			    &v->budget, validate_crl, &cc, &obj);
+			if (r != 0) {
+				note(why, len, url, px_strerror(r));
+				continue;
+			}
+			r = px_crl_parse(
+			    obj->der, obj->len, url, keep_first, &c);
+			if (r == 0) {
+				c->src = obj->source;
+				if ((base == NULL) == (c->base == NULL) &&
+				    (base == NULL ||
+				        px_crl_delta_fits(base, c)) &&
+				    crl_usable(v, c, cert, issuer, why, len)) {
+					px_object_free(obj);
+					return c;
+				}
+			}
+			px_crl_free(c);
+			c = NULL;
+			px_object_free(obj);
+			obj = NULL;
+		}
 	}
-	px_crl_number_str(base, nb, sizeof(nb));
-	need_delta = base->has_freshest ||
-	    X509_get_ext_by_NID(cert, NID_freshest_crl, -1) >= 0;
-	if (need_delta && delta == NULL) {
-		rep->source = xasprintf("base CRL %s %s announces delta CRLs "
-		                        "but no usable delta CRL was found%s%s",
-		    base->label, nb, why[0] != '\0' ? ": " : "", why);
-		return PX_STATUS_UNKNOWN;
-	}
-	if (delta != NULL)
-		px_crl_number_str(delta, nd, sizeof(nd));
-	rep->source = delta != NULL
-	    ? xasprintf("crl_dir %s CRL %s + delta %s %s", base->label, nb,
-	          delta->label, nd)
-	    : xasprintf("crl_dir %s CRL %s", base->label, nb);
-	px_trace("crl_dir %s: used as base CRL %s for serial %s", base->label,
-	    nb, rep->serial);
-	if (delta != NULL)
-		px_trace("crl_dir %s: used as delta CRL %s", delta->label, nd);
+	return NULL;
+}
+
+/* The status of serial from a base CRL and an optional delta. */
+static enum px_status
+lookup_status(const struct px_crl *base, const struct px_crl *delta, X509 *cert,
+    time_t now, struct px_cert_report *rep)
+{
+	const ASN1_INTEGER *serial = X509_get0_serialNumber(cert);
+	struct px_crl_entry be, de;
+	int in_base, in_delta;
+	char t[32];
 
 	in_base = px_crl_lookup(base, serial, &be);
 	in_delta = delta != NULL && px_crl_lookup(delta, serial, &de);
@@ -413,6 +574,72 @@ check_revocation(struct px_pkix *px, X509 *cert, X509 *issuer, time_t now,
 	rep->revoked_at = be.revoked_at;
 	rep->crl_reason = be.reason;
 	return PX_STATUS_REVOKED;
+}
+
+static enum px_status
+check_revocation(
+    struct rev *v, X509 *cert, X509 *issuer, struct px_cert_report *rep)
+{
+	const struct px_crl *base, *delta;
+	struct px_crl *fbase = NULL, *fdelta = NULL;
+	STACK_OF(DIST_POINT) *dps = NULL;
+	char why[320] = "", nb[64], nd[64];
+	int fetch = v->px->policy != PX_REV_NONE, need_delta;
+	enum px_status s = PX_STATUS_UNKNOWN;
+
+	/* Seed 003: a CRL already in the local store first, then the URLs. */
+	if ((base = local_crl(v, cert, issuer, NULL, why, sizeof(why))) ==
+	        NULL &&
+	    fetch) {
+		dps = X509_get_ext_d2i(
+		    cert, NID_crl_distribution_points, NULL, NULL);
+		base = fbase =
+		    fetch_crl(v, dps, cert, issuer, NULL, why, sizeof(why));
+		sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+		dps = NULL;
+	}
+	if (base == NULL) {
+		rep->source = xasprintf("no usable CRL (%s)",
+		    why[0] != '\0' ? why : "none for this issuer");
+		goto out;
+	}
+	delta = local_crl(v, cert, issuer, base, why, sizeof(why));
+	need_delta = base->has_freshest ||
+	    X509_get_ext_by_NID(cert, NID_freshest_crl, -1) >= 0;
+	if (need_delta && delta == NULL && fetch) {
+		/* freshestCRL of the base, else of the certificate. */
+		dps = X509_CRL_get_ext_d2i(
+		    base->crl, NID_freshest_crl, NULL, NULL);
+		if (dps == NULL)
+			dps = X509_get_ext_d2i(
+			    cert, NID_freshest_crl, NULL, NULL);
+		delta = fdelta =
+		    fetch_crl(v, dps, cert, issuer, base, why, sizeof(why));
+	}
+	px_crl_number_str(base, nb, sizeof(nb));
+	if (need_delta && delta == NULL) {
+		rep->source = xasprintf("base CRL %s %s announces delta CRLs "
+		                        "but no usable delta CRL was found%s%s",
+		    base->label, nb, why[0] != '\0' ? ": " : "", why);
+		goto out;
+	}
+	if (delta != NULL)
+		px_crl_number_str(delta, nd, sizeof(nd));
+	rep->source = delta != NULL
+	    ? xasprintf("%s %s CRL %s + delta %s %s %s", origin(base),
+	          base->label, nb, origin(delta), delta->label, nd)
+	    : xasprintf("%s %s CRL %s", origin(base), base->label, nb);
+	px_trace("%s %s: used as base CRL %s for serial %s", origin(base),
+	    base->label, nb, rep->serial);
+	if (delta != NULL)
+		px_trace("%s %s: used as delta CRL %s", origin(delta),
+		    delta->label, nd);
+	s = lookup_status(base, delta, cert, v->now, rep);
+out:
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	px_crl_free(fbase);
+	px_crl_free(fdelta);
+	return s;
 }
 
 /* ---- one chain ---- */
@@ -495,7 +722,7 @@ out:
 }
 
 static int
-check_chain(struct px_pkix *px, struct chain *ch, time_t now, struct outcome *o)
+check_chain(struct rev *v, struct chain *ch, struct outcome *o)
 {
 	char t[32];
 	int i, r;
@@ -509,7 +736,7 @@ check_chain(struct px_pkix *px, struct chain *ch, time_t now, struct outcome *o)
 	o->rep[ch->n - 1].status = PX_STATUS_ANCHOR;
 	o->rep[ch->n - 1].source = xasprintf("trusted root (not checked)");
 	for (i = 0; i < ch->n; i++) {
-		if (px_store_disallowed(&px->st, ch->c[i])) {
+		if (px_store_disallowed(&v->px->st, ch->c[i])) {
 			o->r = PX_ERR_DISALLOWED;
 			o->detail = xasprintf("%s%s is in the disallowed store",
 			    i == 0 ? "certificate " : "issuer certificate ",
@@ -517,7 +744,7 @@ check_chain(struct px_pkix *px, struct chain *ch, time_t now, struct outcome *o)
 			return 0;
 		}
 	}
-	if ((r = path_validate(ch, now, o)) != 0) {
+	if ((r = path_validate(ch, v->now, o)) != 0) {
 		if (r == PX_ERR_NOMEM)
 			return r;
 		o->r = r;
@@ -525,8 +752,7 @@ check_chain(struct px_pkix *px, struct chain *ch, time_t now, struct outcome *o)
 	}
 	/* Seed 003: revocation is checked from the root down to the leaf. */
 	for (i = ch->n - 2; i >= 0; i--) {
-		s = check_revocation(
-		    px, ch->c[i], ch->c[i + 1], now, &o->rep[i]);
+		s = check_revocation(v, ch->c[i], ch->c[i + 1], &o->rep[i]);
 		o->rep[i].status = s;
 		px_trace("revocation %s: %s (%s)", o->rep[i].subject,
 		    px_status_name(s),
@@ -629,9 +855,11 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted, time_t now,
 	struct chain path;
 	struct outcome o, best;
 	struct px_result *res = NULL;
+	struct rev v = { px, now, { 0, 0 } };
 	int i, r;
 
 	*resp = NULL;
+	px_budget_init(&v.budget, px->cfg);
 	memset(&best, 0, sizeof(best));
 	memset(&o, 0, sizeof(o));
 	if ((r = result_new(leaf, &res)) != 0)
@@ -666,7 +894,7 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted, time_t now,
 	for (i = 0; i < b->n; i++) {
 		px_debug("chain %d of %d: %d certificates", i + 1, b->n,
 		    b->chains[i].n);
-		if ((r = check_chain(px, &b->chains[i], now, &o)) != 0)
+		if ((r = check_chain(&v, &b->chains[i], &o)) != 0)
 			goto out;
 		res->chains_tried = (size_t)i + 1;
 		if (best.rep == NULL || rank(&o) > rank(&best)) {

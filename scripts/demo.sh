@@ -28,6 +28,10 @@ intermediate_dir = $T/etc/intermediate
 crl_dir = $T/etc/crl
 [revocation]
 revocation = require
+[cache]
+machine_dir = $T/cache
+[fetch]
+transport_dir = $top/build/.libs
 CONF
 chmod 600 "$T/etc/pam_pkix.conf"
 cat "$T/etc/pam_pkix.conf"

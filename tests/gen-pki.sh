@@ -6,6 +6,8 @@
 # OUTDIR/certs/*.pem   certificates (roots, CAs, leaves)
 # OUTDIR/crl/*.crl     CRLs in DER (and a few in PEM, *.pem.crl)
 # OUTDIR/serials       name=hex serial of every issued certificate
+# CRL_BASE (environment) is the URL prefix of the CRL distribution points
+# (default http://crl.example.test): issuing.crl, issuing-delta.crl, root.crl.
 # Every CA is an EC P-256 key; dates are relative to now, so the PKI is
 # valid whenever it is generated.
 set -euo pipefail
@@ -18,7 +20,9 @@ mkdir -p "$OUT"/{ca,certs,keys,crl,req,tmp}
 OUT=$(cd "$OUT" && pwd)
 : > "$OUT/serials"
 
-export CADIR=$OUT/ca CRLDB=$OUT/ca/index.txt DELTA_BASE=0
+# Where the certificates say their CRLs are (CRL distribution points).
+CRL_BASE=${CRL_BASE:-http://crl.example.test}
+export CADIR=$OUT/ca CRLDB=$OUT/ca/index.txt DELTA_BASE=0 CRL_BASE
 
 utc() { date -u -d "$1" +%y%m%d%H%M%SZ; }
 

@@ -5,6 +5,7 @@
 set -u
 : "${PX_SRCDIR:?run through make check}" "${PKIXCTL:?run through make check}"
 OPENSSL=${OPENSSL:-openssl}
+PX_TRANSPORT_DIR=${PX_BUILDDIR:-$(dirname "$PKIXCTL")}/.libs
 
 PX_T=$(mktemp -d "${TMPDIR:-/tmp}/pam_pkix-test.XXXXXX")
 chmod 700 "$PX_T"
@@ -79,7 +80,8 @@ finish() {
 # Generates the test PKI once per script into $PKI.
 make_pki() {
 	PKI=$PX_T/pki
-	bash "$PX_SRCDIR/tests/gen-pki.sh" "$PKI" > "$PX_T/gen.log" 2>&1 || {
+	CRL_BASE=${CRL_BASE:-http://crl.example.test} \
+		bash "$PX_SRCDIR/tests/gen-pki.sh" "$PKI" > "$PX_T/gen.log" 2>&1 || {
 		echo "Bail out! gen-pki.sh failed"
 		cat "$PX_T/gen.log"
 		exit 1
@@ -111,6 +113,10 @@ scenario() {
 		echo "intermediate_dir = $d/int"
 		echo "crl_dir = $d/crl"
 		echo "disallowed_dir = $d/dis"
+		echo "[cache]"
+		echo "machine_dir = $d/cache"
+		echo "[fetch]"
+		echo "transport_dir = $PX_TRANSPORT_DIR"
 		echo "[revocation]"
 		for f in "$@"; do echo "$f"; done
 	} > "$d/conf"

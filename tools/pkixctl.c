@@ -11,6 +11,7 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "../cache/cache.h"
 #include "../common/conf.h"
 #include "../common/log.h"
 #include "../common/util.h"
@@ -35,6 +36,13 @@ static void __attribute__((noreturn)) usage(int status)
 	    "  verify [--json] [--trace] [--untrusted FILE] CERT\n"
 	    "      verify a certificate (PEM or DER; extra PEM certificates\n"
 	    "      in CERT or FILE help build the chain)\n"
+	    "  fetch URL             fetch a CRL through the caches\n"
+	    "  urlcache [crl|cert|ocsp|all] [delete] [--json]\n"
+	    "                        list or delete cache entries\n"
+	    "  offline [--clear] [--json]\n"
+	    "                        list or clear the unreachable URLs\n"
+	    "\n"
+	    "global options: --config FILE, --debug, --time EPOCH|+SECS|-SECS\n"
 	    "\n"
 	    "exit status of verify: 0 accepted, 1 rejected, 2 rejected because\n"
 	    "the revocation status is unknown, 64 usage, 65 not a certificate,\n"
@@ -43,6 +51,29 @@ static void __attribute__((noreturn)) usage(int status)
 	    "default configuration: %s\n",
 	    PX_DEFAULT_CONFIG);
 	exit(status);
+}
+
+static time_t time_offset;
+
+/* The clock of every command: the real one, moved by --time. */
+static time_t
+clock_now(void)
+{
+	return time(NULL) + time_offset;
+}
+
+static int
+parse_time(const char *s)
+{
+	char *end;
+	long long v;
+
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0')
+		return -1;
+	time_offset =
+	    (*s == '+' || *s == '-') ? (time_t)v : (time_t)v - time(NULL);
+	return 0;
 }
 
 static void
@@ -267,7 +298,8 @@ cmd_verify(int argc, char **argv, const char *config_path)
 		ret = r == PX_ERR_NOMEM ? EX_OSERR : EX_CONFIG;
 		goto out;
 	}
-	if ((r = px_verify(px, leaf, certs, time(NULL), &res)) != 0) {
+	px_pkix_set_clock(px, clock_now);
+	if ((r = px_verify(px, leaf, certs, clock_now(), &res)) != 0) {
 		px_error("verification failed: %s", px_strerror(r));
 		ret = EX_SOFTWARE;
 		goto out;
@@ -293,22 +325,257 @@ out:
 	return ret;
 }
 
+static void
+trace_stdout(void *arg, const char *line)
+{
+	printf("trace: %s\n", line);
+}
+
+static int
+cmd_fetch(int argc, char **argv, const char *config_path)
+{
+	struct px_config *cfg = NULL;
+	struct px_pkix *px = NULL;
+	struct px_object *obj = NULL;
+	char t1[32], t2[32];
+	int ret, r;
+
+	if (argc != 2)
+		usage(EX_USAGE);
+	if (px_config_load(config_path, &cfg) != 0)
+		return EX_CONFIG;
+	if ((r = px_pkix_new(cfg, &px)) != 0) {
+		ret = r == PX_ERR_NOMEM ? EX_OSERR : EX_CONFIG;
+		goto out;
+	}
+	px_pkix_set_clock(px, clock_now);
+	px_trace_set_sink(trace_stdout, NULL);
+	if ((r = px_pkix_fetch_crl(px, argv[1], &obj)) != 0) {
+		px_error("%s: %s", argv[1], px_strerror(r));
+		ret = 1;
+		goto out;
+	}
+	printf("%s: %s, %zu bytes, issuer %s, thisUpdate %s, nextUpdate %s%s\n",
+	    argv[1], px_source_name(obj->source), obj->len,
+	    obj->meta.info.issuer,
+	    px_time_str(obj->meta.info.this_update, t1, sizeof(t1)),
+	    obj->meta.info.next_update != 0
+	        ? px_time_str(obj->meta.info.next_update, t2, sizeof(t2))
+	        : "none",
+	    obj->stale ? " (cached copy: network failed)" : "");
+	ret = 0;
+out:
+	px_trace_set_sink(NULL, NULL);
+	px_object_free(obj);
+	px_pkix_free(px);
+	px_config_free(cfg);
+	return ret;
+}
+
+struct listing {
+	int json;
+	int n;
+};
+
+static int
+list_entry(void *arg, const char *dir, const struct px_meta *m)
+{
+	struct listing *l = arg;
+	char t1[32], t2[32], t3[32];
+
+	if (l->json) {
+		fputs(l->n++ > 0 ? ",\n{\"url\":" : "{\"url\":", stdout);
+		json_str(m->url);
+		fputs(",\"kind\":", stdout);
+		json_str(px_kind_name(m->kind));
+		fputs(",\"issuer\":", stdout);
+		json_str(m->info.issuer);
+		fputs(",\"this_update\":", stdout);
+		json_time(m->info.this_update);
+		fputs(",\"next_update\":", stdout);
+		json_time(m->info.next_update);
+		fputs(",\"fetched_at\":", stdout);
+		json_time(m->fetched_at);
+		fputs(",\"etag\":", stdout);
+		json_str(m->etag);
+		fputs(",\"last_modified\":", stdout);
+		json_str(m->last_modified);
+		printf(",\"max_age\":%ld,\"size\":%zu,\"entries\":%ld,"
+		       "\"cache\":",
+		    m->max_age, m->size, m->info.entries);
+		json_str(dir);
+		putchar('}');
+		return 0;
+	}
+	l->n++;
+	printf("%s\n  kind: %s  cache: %s  size: %zu  entries: %ld\n"
+	       "  issuer: %s\n  thisUpdate: %s  nextUpdate: %s  fetched: %s\n"
+	       "  ETag: %s  max-age: %ld\n",
+	    m->url, px_kind_name(m->kind), dir, m->size, m->info.entries,
+	    m->info.issuer, px_time_str(m->info.this_update, t1, sizeof(t1)),
+	    m->info.next_update != 0
+	        ? px_time_str(m->info.next_update, t2, sizeof(t2))
+	        : "none",
+	    px_time_str(m->fetched_at, t3, sizeof(t3)),
+	    m->etag != NULL ? m->etag : "-", m->max_age);
+	return 0;
+}
+
+struct kind_filter {
+	struct listing *l;
+	enum px_kind kind;
+};
+
+static int
+list_filtered(void *arg, const char *dir, const struct px_meta *m)
+{
+	struct kind_filter *f = arg;
+
+	if (f->kind != 0 && m->kind != f->kind)
+		return 0;
+	return list_entry(f->l, dir, m);
+}
+
+static int
+cmd_urlcache(int argc, char **argv, const char *config_path)
+{
+	struct px_config *cfg = NULL;
+	struct px_cache *cache = NULL;
+	struct listing l = { 0, 0 };
+	struct kind_filter f = { &l, 0 };
+	int i, del = 0, ret, r;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "crl") == 0)
+			f.kind = PX_KIND_CRL;
+		else if (strcmp(argv[i], "ocsp") == 0)
+			f.kind = PX_KIND_OCSP;
+		else if (strcmp(argv[i], "cert") == 0)
+			f.kind = PX_KIND_CERT;
+		else if (strcmp(argv[i], "all") == 0 ||
+		    strcmp(argv[i], "*") == 0)
+			f.kind = 0;
+		else if (strcmp(argv[i], "delete") == 0)
+			del = 1;
+		else if (strcmp(argv[i], "--json") == 0)
+			l.json = 1;
+		else
+			usage(EX_USAGE);
+	}
+	if (px_config_load(config_path, &cfg) != 0)
+		return EX_CONFIG;
+	if ((r = px_cache_new(cfg, &cache)) != 0) {
+		ret = EX_OSERR;
+		goto out;
+	}
+	if (del) {
+		if ((r = px_cache_delete(cache, f.kind)) < 0) {
+			px_error("cannot delete: %s", px_strerror(r));
+			ret = 1;
+			goto out;
+		}
+		printf("%d entries deleted\n", r);
+		ret = 0;
+		goto out;
+	}
+	if (l.json)
+		fputs("[", stdout);
+	r = px_cache_list(cache, list_filtered, &f);
+	if (l.json)
+		fputs("]\n", stdout);
+	else if (l.n == 0)
+		printf("no entries\n");
+	ret = r == 0 ? 0 : 1;
+out:
+	px_cache_free(cache);
+	px_config_free(cfg);
+	return ret;
+}
+
+static int
+list_offline(void *arg, const char *url, time_t retry_at, long interval)
+{
+	struct listing *l = arg;
+	char t[32];
+
+	px_time_str(retry_at, t, sizeof(t));
+	if (l->json) {
+		fputs(l->n++ > 0 ? ",{\"url\":" : "{\"url\":", stdout);
+		json_str(url);
+		fputs(",\"retry_at\":", stdout);
+		json_str(t);
+		printf(",\"backoff\":%ld}", interval);
+		return 0;
+	}
+	l->n++;
+	printf("%s  retry after %s  backoff %ld s\n", url, t, interval);
+	return 0;
+}
+
+static int
+cmd_offline(int argc, char **argv, const char *config_path)
+{
+	struct px_config *cfg = NULL;
+	struct px_cache *cache = NULL;
+	struct listing l = { 0, 0 };
+	int i, clear = 0, ret, r;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--clear") == 0)
+			clear = 1;
+		else if (strcmp(argv[i], "--json") == 0)
+			l.json = 1;
+		else
+			usage(EX_USAGE);
+	}
+	if (px_config_load(config_path, &cfg) != 0)
+		return EX_CONFIG;
+	if ((r = px_cache_new(cfg, &cache)) != 0) {
+		ret = EX_OSERR;
+		goto out;
+	}
+	if (clear) {
+		ret = px_cache_offline_clear(cache) == 0 ? 0 : 1;
+		goto out;
+	}
+	if (l.json)
+		fputs("[", stdout);
+	r = px_cache_offline_list(cache, list_offline, &l);
+	if (l.json)
+		fputs("]\n", stdout);
+	else if (l.n == 0)
+		printf("no URL is offline\n");
+	ret = r == 0 ? 0 : 1;
+out:
+	px_cache_free(cache);
+	px_config_free(cfg);
+	return ret;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "config", required_argument,
 		                                  NULL, 'c' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "time", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 } };
 	const char *config_path = PX_DEFAULT_CONFIG;
 	int ch;
 
 	px_log_set_sink(log_stderr, NULL);
-	while ((ch = getopt_long(argc, argv, "+c:dhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:dhT:V", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': config_path = optarg; break;
 		case 'd': px_log_set_debug(1); break;
+		case 'T':
+			if (parse_time(optarg) != 0) {
+				fprintf(stderr, "pkixctl: bad --time '%s'\n",
+				    optarg);
+				return EX_USAGE;
+			}
+			break;
 		case 'h': usage(0);
 		case 'V': printf("pkixctl %s\n", PACKAGE_VERSION); return 0;
 		default: usage(EX_USAGE);
@@ -320,6 +587,12 @@ main(int argc, char **argv)
 		usage(EX_USAGE);
 	if (strcmp(argv[0], "verify") == 0)
 		return cmd_verify(argc, argv, config_path);
+	if (strcmp(argv[0], "fetch") == 0)
+		return cmd_fetch(argc, argv, config_path);
+	if (strcmp(argv[0], "urlcache") == 0)
+		return cmd_urlcache(argc, argv, config_path);
+	if (strcmp(argv[0], "offline") == 0)
+		return cmd_offline(argc, argv, config_path);
 	fprintf(stderr, "pkixctl: unknown command '%s'\n", argv[0]);
 	usage(EX_USAGE);
 }

@@ -1,0 +1,672 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../http/http.h"
+#include "cache_int.h"
+#include "offline.h"
+
+/* Objects without nextUpdate or max-age are revalidated after a day. */
+#define PX_DEFAULT_LIFETIME 86400
+
+struct px_cache {
+	const struct px_config *cfg;
+	struct px_cdir dirs[2]; /* machine, user */
+	int ndirs;
+	struct px_cdir *wdir;    /* where this process stores, or NULL */
+	struct px_cdir *machine; /* the machine cache, or NULL */
+	struct px_offline *offline;
+	time_t (*now)(void);
+};
+
+const char *
+px_source_name(enum px_source s)
+{
+	switch (s) {
+	case PX_SRC_MEMORY: return "memory";
+	case PX_SRC_DISK: return "disk";
+	case PX_SRC_NETWORK: return "network";
+	case PX_SRC_OFFLINE: return "offline";
+	case PX_SRC_NONE: break;
+	}
+	return "none";
+}
+
+const char *
+px_kind_name(enum px_kind k)
+{
+	switch (k) {
+	case PX_KIND_CRL: return "crl";
+	case PX_KIND_CERT: return "cert";
+	case PX_KIND_OCSP: return "ocsp";
+	}
+	return "?";
+}
+
+void
+px_budget_init(struct px_budget *b, const struct px_config *cfg)
+{
+	b->url_ms = (long)cfg->url_timeout * 1000;
+	b->deadline_ms = cfg->cumulative_timeout > 0
+	    ? px_now_ms() + (long)cfg->cumulative_timeout * 1000
+	    : 0;
+}
+
+long
+px_budget_next(const struct px_budget *b)
+{
+	long left;
+
+	if (b->deadline_ms == 0)
+		return b->url_ms;
+	/* Cumulative: each URL gets half of what remains (seed 003). */
+	left = b->deadline_ms - px_now_ms();
+	return left > 1 ? left / 2 : 0;
+}
+
+/* The user's cache directory: ~ from the password database, not $HOME. */
+static int
+user_dir(const struct px_config *cfg, char *buf, size_t len)
+{
+	struct passwd *pw;
+	const char *xdg;
+
+	if (cfg->user_dir[0] == '/') {
+		snprintf(buf, len, "%s", cfg->user_dir);
+		return 0;
+	}
+	xdg = secure_getenv("XDG_CACHE_HOME");
+	if (strcmp(cfg->user_dir, "~/.cache/pam_pkix") == 0 && xdg != NULL &&
+	    xdg[0] == '/') {
+		snprintf(buf, len, "%s/pam_pkix", xdg);
+		return 0;
+	}
+	if ((pw = getpwuid(geteuid())) == NULL || pw->pw_dir == NULL ||
+	    pw->pw_dir[0] != '/')
+		return PX_ERR_NOT_FOUND;
+	snprintf(buf, len, "%s%s", pw->pw_dir, cfg->user_dir + 1);
+	return 0;
+}
+
+static time_t
+sys_now(void)
+{
+	return time(NULL);
+}
+
+int
+px_cache_new(const struct px_config *cfg, struct px_cache **cachep)
+{
+	struct px_cache *c;
+	char path[PATH_MAX];
+	int r;
+
+	*cachep = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return PX_ERR_NOMEM;
+	c->cfg = cfg;
+	c->now = sys_now;
+	if ((r = px_cdir_open(cfg->machine_dir, 0, &c->dirs[c->ndirs])) == 0)
+		c->machine = &c->dirs[c->ndirs++];
+	else if (r == PX_ERR_NOMEM)
+		goto fail;
+	/* Root never reads a user's cache (DESIGN.md section 5). */
+	if (geteuid() != 0 && user_dir(cfg, path, sizeof(path)) == 0) {
+		if ((r = px_cdir_open(path, 1, &c->dirs[c->ndirs])) == 0)
+			c->ndirs++;
+		else if (r == PX_ERR_NOMEM)
+			goto fail;
+	}
+	for (r = 0; r < c->ndirs; r++)
+		if (c->dirs[r].writable)
+			c->wdir = &c->dirs[r];
+	if (px_offline_new(c->machine, &c->offline) != 0) {
+		r = PX_ERR_NOMEM;
+		goto fail;
+	}
+	*cachep = c;
+	return 0;
+fail:
+	px_cache_free(c);
+	return PX_ERR_NOMEM;
+}
+
+void
+px_cache_free(struct px_cache *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->ndirs; i++)
+		px_cdir_close(&c->dirs[i]);
+	px_offline_free(c->offline);
+	free(c);
+}
+
+void
+px_cache_set_clock(struct px_cache *c, time_t (*now)(void))
+{
+	c->now = now != NULL ? now : sys_now;
+	px_offline_set_clock(c->offline, c->now);
+}
+
+void
+px_object_free(struct px_object *o)
+{
+	if (o == NULL)
+		return;
+	free(o->der);
+	px_meta_clear(&o->meta);
+	free(o);
+}
+
+/* ---- freshness (DESIGN.md section 4) ---- */
+
+static time_t
+fresh_until(const struct px_meta *m)
+{
+	time_t t = m->info.next_update;
+
+	if (m->max_age >= 0 && (t == 0 || m->fetched_at + m->max_age < t))
+		t = m->fetched_at + m->max_age;
+	if (t == 0)
+		t = m->fetched_at + PX_DEFAULT_LIFETIME;
+	return t;
+}
+
+/* Whether a cached object may still serve when the network cannot. */
+static int
+usable(
+    const struct px_cache *c, const struct px_meta *m, time_t now, int offline)
+{
+	if (m->info.next_update == 0)
+		return 1;
+	return now <=
+	    m->info.next_update + (offline ? (time_t)c->cfg->crl_grace : 0);
+}
+
+/* <0, 0, >0: a is older than, as old as, newer than b (number, then
+ * thisUpdate). */
+static int
+compare_info(const struct px_obj_info *a, const struct px_obj_info *b)
+{
+	int r;
+
+	if (a->number_len > 0 && b->number_len > 0) {
+		if (a->number_len != b->number_len)
+			return a->number_len < b->number_len ? -1 : 1;
+		if ((r = memcmp(a->number, b->number, a->number_len)) != 0)
+			return r;
+	}
+	return (a->this_update > b->this_update) -
+	    (a->this_update < b->this_update);
+}
+
+/* ---- the entry as found on disk ---- */
+
+struct entry {
+	struct px_meta meta;
+	unsigned char *der;
+	size_t len;
+	struct px_cdir *dir;
+};
+
+static void
+entry_clear(struct entry *e)
+{
+	px_meta_clear(&e->meta);
+	free(e->der);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Loads the freshest copy of hex from the machine and user caches. */
+static void
+load_entry(
+    struct px_cache *c, const char *hex, const char *url, struct entry *e)
+{
+	struct entry t;
+	int i;
+
+	memset(e, 0, sizeof(*e));
+	for (i = 0; i < c->ndirs; i++) {
+		memset(&t, 0, sizeof(t));
+		if (px_disk_load(&c->dirs[i], hex, c->cfg->max_object_size,
+		        &t.meta, &t.der, &t.len) != 0)
+			continue;
+		if (strcmp(t.meta.url, url) != 0) { /* a hash collision? */
+			entry_clear(&t);
+			continue;
+		}
+		t.dir = &c->dirs[i];
+		if (e->der == NULL || t.meta.fetched_at > e->meta.fetched_at) {
+			entry_clear(e);
+			*e = t;
+		} else
+			entry_clear(&t);
+	}
+}
+
+static int
+hand_out(
+    struct entry *e, enum px_source src, int stale, struct px_object **objp)
+{
+	struct px_object *o;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return PX_ERR_NOMEM;
+	o->der = e->der;
+	o->len = e->len;
+	o->meta = e->meta;
+	o->source = src;
+	o->stale = stale;
+	memset(e, 0, sizeof(*e));
+	*objp = o;
+	return 0;
+}
+
+/* ---- URL policy ---- */
+
+static int
+url_allowed(const struct px_config *cfg, const char *url)
+{
+	size_t i;
+
+	if (cfg->n_allowed_urls == 0)
+		return 1;
+	for (i = 0; i < cfg->n_allowed_urls; i++)
+		if (strncmp(url, cfg->allowed_urls[i],
+		        strlen(cfg->allowed_urls[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_http(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 ||
+	    strncasecmp(url, "https://", 8) == 0;
+}
+
+/* A header value is kept only when it is one printable line. */
+static char *
+clean(char *v)
+{
+	const unsigned char *p;
+
+	if (v == NULL)
+		return NULL;
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			break;
+	if (*p != '\0' || p - (const unsigned char *)v > 1024) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* Takes the response headers into m (the response keeps nothing). */
+static void
+take_headers(struct px_meta *m, struct px_http_response *resp, time_t now)
+{
+	if (resp->etag != NULL) {
+		free(m->etag);
+		m->etag = clean(resp->etag);
+		resp->etag = NULL;
+	}
+	if (resp->last_modified != NULL) {
+		free(m->last_modified);
+		m->last_modified = clean(resp->last_modified);
+		resp->last_modified = NULL;
+	}
+	if (resp->date != NULL) {
+		free(m->date);
+		m->date = clean(resp->date);
+		resp->date = NULL;
+	}
+	if (resp->via != NULL) {
+		free(m->via);
+		m->via = clean(resp->via);
+		resp->via = NULL;
+	}
+	m->max_age = resp->max_age;
+	m->fetched_at = now;
+}
+
+struct fetch {
+	struct px_http_response resp;
+	int r;
+	long status;
+	size_t bytes;
+	long ms;
+};
+
+static int
+http_request(struct px_cache *c, const char *url, const struct entry *e,
+    long cache_max_age, int conditional, long timeout_ms,
+    struct px_http_response *resp)
+{
+	struct px_http_request req;
+	px_http_fetch_fn fetch;
+	char ua[64];
+	int r;
+
+	if ((r = px_transport_http(c->cfg->transport_dir, &fetch)) != 0)
+		return r;
+	snprintf(ua, sizeof(ua), "pam_pkix/%s", PACKAGE_VERSION);
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	if (conditional && e->der != NULL) {
+		/* Seed 003: If-None-Match when an ETag is known, never both. */
+		if (e->meta.etag != NULL)
+			req.if_none_match = e->meta.etag;
+		else
+			req.if_modified_since = e->meta.last_modified;
+	}
+	req.cache_max_age = cache_max_age;
+	req.max_size = c->cfg->max_object_size;
+	req.timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
+	req.proxy = c->cfg->proxy;
+	req.user_agent = ua;
+	r = fetch(&req, resp);
+	if (r != 0)
+		px_warn("%s: %s", url, resp->errmsg);
+	return r;
+}
+
+/* Stores a validated object as the new entry for url. */
+static int
+store(struct px_cache *c, const char *hex, struct entry *e)
+{
+	int r;
+
+	if (c->wdir == NULL)
+		return 0;
+	SHA256(e->der, e->len, e->meta.sha256);
+	e->meta.size = e->len;
+	if ((r = px_disk_store(c->wdir, hex, &e->meta, e->der, e->len)) != 0)
+		px_warn("%s: not stored in the %s cache: %s", e->meta.url,
+		    c->wdir->name, px_strerror(r));
+	e->dir = c->wdir;
+	return 0;
+}
+
+static void
+trace(const char *url, enum px_source src, long status, size_t bytes, long ms,
+    const char *note)
+{
+	px_trace("%s source=%s status=%ld bytes=%zu ms=%ld%s%s", url,
+	    px_source_name(src), status, bytes, ms, note[0] != '\0' ? " " : "",
+	    note);
+}
+
+/*
+ * The network part of px_cache_get(), under the entry's lock.  On success
+ * *e holds the object to hand out and *srcp says where it came from.
+ */
+static int
+refresh(struct px_cache *c, const char *url, const char *hex, enum px_kind kind,
+    long timeout_ms, px_validate_fn validate, void *arg, struct entry *e,
+    enum px_source *srcp, char *note, size_t nlen)
+{
+	struct px_http_response resp;
+	struct px_obj_info info;
+	struct entry n;
+	time_t now = c->now();
+	long max_age = e->der != NULL ? e->meta.max_age : -1;
+	long t0 = px_now_ms(), status = 0;
+	size_t bytes = 0;
+	int r, retried = 0, conditional = 1;
+
+	memset(&n, 0, sizeof(n));
+again:
+	memset(&resp, 0, sizeof(resp));
+	r = http_request(c, url, e, max_age, conditional, timeout_ms, &resp);
+	status = resp.status;
+	bytes += resp.len;
+	if (r != 0) {
+		px_offline_failed(c->offline, url, hex);
+		snprintf(note, nlen, "error=\"%s\"", px_strerror(r));
+		goto out;
+	}
+	px_offline_succeeded(c->offline, url, hex);
+	if (resp.status == 304 && e->der != NULL) {
+		take_headers(&e->meta, &resp, now);
+		if (e->meta.info.next_update != 0 &&
+		    e->meta.info.next_update < now && !retried) {
+			/* Seed 003: an expired object from a proxy: ask again.
+			 */
+			retried = 1;
+			conditional = 0;
+			max_age = 0;
+			px_http_response_clear(&resp);
+			goto again;
+		}
+		if (e->dir == c->wdir && c->wdir != NULL &&
+		    px_disk_store_meta(c->wdir, hex, &e->meta) != 0)
+			px_warn("%s: metadata not updated", url);
+		*srcp = PX_SRC_NETWORK;
+		snprintf(note, nlen, "not-modified");
+		r = 0;
+		goto out;
+	}
+	if (resp.status != 200) {
+		r = PX_ERR_NETWORK;
+		snprintf(note, nlen, "error=\"HTTP status %ld\"", resp.status);
+		px_warn("%s: HTTP status %ld", url, resp.status);
+		goto out;
+	}
+	memset(&info, 0, sizeof(info));
+	if ((r = validate(arg, resp.body, resp.len, &info)) != 0) {
+		px_warn("%s: the object fetched was rejected: %s; the cache "
+		        "is left as it was",
+		    url, px_strerror(r));
+		snprintf(note, nlen, "rejected=\"%s\"", px_strerror(r));
+		goto out;
+	}
+	if (info.next_update != 0 && info.next_update < now && !retried) {
+		/* Seed 003: assume a proxy returned a stale copy: ask again. */
+		retried = 1;
+		conditional = 0;
+		max_age = 0;
+		px_http_response_clear(&resp);
+		goto again;
+	}
+	if (e->der != NULL && compare_info(&info, &e->meta.info) < 0) {
+		px_warn("%s: the server returned an older object than the "
+		        "cached one; keeping the cached one",
+		    url);
+		snprintf(note, nlen, "older-than-cached");
+		r = PX_ERR_BAD_FORMAT;
+		goto out;
+	}
+	if ((n.meta.url = strdup(url)) == NULL) {
+		r = PX_ERR_NOMEM;
+		goto out;
+	}
+	n.meta.kind = kind;
+	n.meta.info = info;
+	take_headers(&n.meta, &resp, now);
+	n.der = resp.body;
+	n.len = resp.len;
+	resp.body = NULL;
+	if ((r = store(c, hex, &n)) != 0)
+		goto out;
+	entry_clear(e);
+	*e = n;
+	memset(&n, 0, sizeof(n));
+	*srcp = PX_SRC_NETWORK;
+	r = 0;
+out:
+	trace(url, PX_SRC_NETWORK, status, bytes, px_now_ms() - t0, note);
+	note[0] = '\0';
+	px_http_response_clear(&resp);
+	entry_clear(&n);
+	return r;
+}
+
+int
+px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
+    struct px_budget *budget, px_validate_fn validate, void *arg,
+    struct px_object **objp)
+{
+	char hex[PX_KEY_HEX], note[160] = "";
+	struct entry e;
+	enum px_source src = PX_SRC_NONE;
+	long timeout_ms, t0 = px_now_ms();
+	time_t now = c->now();
+	int lockfd = -1, r, offline = 0;
+
+	*objp = NULL;
+	memset(&e, 0, sizeof(e));
+	px_cache_key(url, hex);
+	load_entry(c, hex, url, &e);
+	if (e.der != NULL && now < fresh_until(&e.meta)) {
+		trace(url, PX_SRC_DISK, 0, e.len, px_now_ms() - t0, "fresh");
+		return hand_out(&e, PX_SRC_DISK, 0, objp);
+	}
+	if (!is_http(url)) {
+		r = PX_ERR_UNSUPPORTED;
+		snprintf(note, sizeof(note), "error=\"scheme not supported\"");
+	} else if (c->cfg->offline) {
+		r = PX_ERR_OFFLINE;
+		offline = 1;
+		snprintf(note, sizeof(note), "error=\"offline = yes\"");
+	} else if (!url_allowed(c->cfg, url)) {
+		r = PX_ERR_NOT_ALLOWED;
+		snprintf(note, sizeof(note), "error=\"not in allowed_urls\"");
+		px_warn("%s: not in allowed_urls; not fetched", url);
+	} else if (px_offline_check(c->offline, url, hex, note, sizeof(note)) !=
+	    0) {
+		r = PX_ERR_OFFLINE;
+		offline = 1;
+	} else if ((timeout_ms = px_budget_next(budget)) <= 0) {
+		r = PX_ERR_TIMEOUT;
+		snprintf(note, sizeof(note), "error=\"time budget spent\"");
+	} else {
+		r = 0;
+	}
+	if (r != 0) {
+		trace(url, PX_SRC_OFFLINE, 0, 0, px_now_ms() - t0, note);
+		goto fallback;
+	}
+	/* One download per URL at a time: the others wait, then read it. */
+	if (c->wdir != NULL) {
+		if ((r = px_disk_lock(c->wdir, hex, px_now_ms() + timeout_ms,
+		         &lockfd)) != 0) {
+			trace(url, PX_SRC_OFFLINE, 0, 0, px_now_ms() - t0,
+			    "error=\"another process is still fetching\"");
+			goto fallback;
+		}
+		entry_clear(&e);
+		load_entry(c, hex, url, &e);
+		now = c->now();
+		if (e.der != NULL && now < fresh_until(&e.meta)) {
+			px_disk_unlock(lockfd);
+			trace(url, PX_SRC_DISK, 0, e.len, px_now_ms() - t0,
+			    "fresh after waiting for another process");
+			return hand_out(&e, PX_SRC_DISK, 0, objp);
+		}
+		timeout_ms -= px_now_ms() - t0;
+	}
+	r = refresh(c, url, hex, kind, timeout_ms, validate, arg, &e, &src,
+	    note, sizeof(note));
+	px_disk_unlock(lockfd);
+	if (r == 0)
+		return hand_out(&e, src, 0, objp);
+	offline = r == PX_ERR_TIMEOUT || r == PX_ERR_NETWORK;
+fallback:
+	/* The network failed: the cached object while it is still valid. */
+	if (e.der != NULL && usable(c, &e.meta, c->now(), offline)) {
+		px_info("%s: using the cached copy (%s)", url, px_strerror(r));
+		return hand_out(&e, PX_SRC_DISK, 1, objp);
+	}
+	entry_clear(&e);
+	return r;
+}
+
+/* ---- administration ---- */
+
+struct walk {
+	int (*fn)(void *, const char *, const struct px_meta *);
+	void *arg;
+	enum px_kind kind;
+	int count;
+};
+
+static int
+list_one(void *arg, const struct px_cdir *d, const char *hex,
+    const struct px_meta *meta)
+{
+	struct walk *w = arg;
+
+	return w->fn(w->arg, d->name, meta);
+}
+
+int
+px_cache_list(struct px_cache *c,
+    int (*fn)(void *arg, const char *dir, const struct px_meta *meta),
+    void *arg)
+{
+	struct walk w = { fn, arg, 0, 0 };
+	int i, r;
+
+	for (i = 0; i < c->ndirs; i++)
+		if ((r = px_disk_walk(&c->dirs[i], list_one, &w)) != 0)
+			return r;
+	return 0;
+}
+
+static int
+delete_one(void *arg, const struct px_cdir *d, const char *hex,
+    const struct px_meta *meta)
+{
+	struct walk *w = arg;
+
+	if (w->kind == 0 || meta->kind == w->kind) {
+		px_disk_remove(d, hex);
+		w->count++;
+	}
+	return 0;
+}
+
+int
+px_cache_delete(struct px_cache *c, enum px_kind kind)
+{
+	struct walk w = { NULL, NULL, kind, 0 };
+	int r;
+
+	if (c->wdir == NULL) {
+		px_error("no cache this process may write to");
+		return PX_ERR_INSECURE;
+	}
+	if ((r = px_disk_walk(c->wdir, delete_one, &w)) != 0)
+		return r;
+	return w.count;
+}
+
+int
+px_cache_offline_list(struct px_cache *c,
+    int (*fn)(void *arg, const char *url, time_t retry_at, long interval),
+    void *arg)
+{
+	return px_offline_list(c->offline, fn, arg);
+}
+
+int
+px_cache_offline_clear(struct px_cache *c)
+{
+	return px_offline_clear(c->offline);
+}

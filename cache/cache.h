@@ -1,0 +1,136 @@
+/*
+ * URL retrieval with caching (DESIGN.md sections 4 and 5): disk cache
+ * (machine, then user) -> network, by the rules of seed 003: plain GET
+ * first, fresh until min(nextUpdate, fetched_at + max-age), conditional GET
+ * when stale, one more request with max-age=0 for an object that arrives
+ * already expired, the cached object when the network fails.
+ *
+ * Nothing enters a cache before the caller's validator accepted it.
+ */
+#ifndef PX_CACHE_H
+#define PX_CACHE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "../common/conf.h"
+#include "../common/err.h"
+
+#define PX_NUMBER_MAX 32 /* bytes of a CRL number (RFC 5280: 20) */
+
+enum px_kind { PX_KIND_CRL = 1, PX_KIND_CERT = 2, PX_KIND_OCSP = 3 };
+
+enum px_source {
+	PX_SRC_NONE = 0,
+	PX_SRC_MEMORY,
+	PX_SRC_DISK,
+	PX_SRC_NETWORK,
+	PX_SRC_OFFLINE
+};
+
+/* What the validator learnt of an object; drives freshness and ordering. */
+struct px_obj_info {
+	time_t this_update;
+	time_t next_update;                  /* 0 when the object has none */
+	unsigned char number[PX_NUMBER_MAX]; /* big-endian CRL number */
+	size_t number_len;                   /* 0 when none */
+	char issuer[256];                    /* one line, for listings */
+	long entries;                        /* CRL entries, -1 unknown */
+};
+
+/*
+ * Checks an object fetched for a URL (well-formed, signed by whom the caller
+ * expects).  Returns 0 and fills *info, or a PX_ERR_* (the object is then
+ * dropped and the cache is left as it was).
+ */
+typedef int (*px_validate_fn)(
+    void *arg, const unsigned char *der, size_t len, struct px_obj_info *info);
+
+/* Everything the disk cache records of one URL (DESIGN.md section 5). */
+struct px_meta {
+	char *url;
+	enum px_kind kind;
+	char *etag;
+	char *last_modified;
+	char *date;
+	char *via;
+	long max_age; /* -1 when none */
+	time_t fetched_at;
+	struct px_obj_info info;
+	size_t size;
+	unsigned char sha256[32]; /* of the object */
+};
+
+/* A cached or fetched object, as px_cache_get() returns it. */
+struct px_object {
+	unsigned char *der;
+	size_t len;
+	struct px_meta meta;
+	enum px_source source;
+	int stale; /* served past its freshness because the network failed */
+};
+
+struct px_cache;
+
+/*
+ * The time allowed for the URLs of one verification (DESIGN.md section 4):
+ * url_timeout per URL, or in cumulative mode half of what remains (the first
+ * URL half of cumulative_timeout).
+ */
+struct px_budget {
+	long url_ms;      /* per-URL timeout */
+	long deadline_ms; /* monotonic end of the cumulative budget, or 0 */
+};
+
+/* Starts a budget for one verification from cfg. */
+void px_budget_init(struct px_budget *b, const struct px_config *cfg);
+/* Returns the milliseconds the next URL may take (0 when none are left). */
+long px_budget_next(const struct px_budget *b);
+
+/*
+ * Opens the caches named by cfg for the calling user: the machine cache,
+ * and for a user other than root the user's cache.  A cache directory with
+ * a wrong owner or mode is not used (logged).  Returns 0 or PX_ERR_NOMEM.
+ */
+int px_cache_new(const struct px_config *cfg, struct px_cache **cachep) PX_WUR;
+void px_cache_free(struct px_cache *cache);
+
+/*
+ * Returns the object at url, from the caches or the network, validated by
+ * validate(arg, ...) before it is stored.  *objp is set (caller frees with
+ * px_object_free) on success.  Errors: PX_ERR_OFFLINE (offline mode or the
+ * URL is on the offline list), PX_ERR_NOT_ALLOWED (outside allowed_urls, or
+ * a scheme we do not fetch), PX_ERR_TIMEOUT, PX_ERR_NETWORK, PX_ERR_TOO_BIG,
+ * or the validator's error.  One trace line per call.
+ */
+int px_cache_get(struct px_cache *cache, const char *url, enum px_kind kind,
+    struct px_budget *budget, px_validate_fn validate, void *arg,
+    struct px_object **objp) PX_WUR;
+void px_object_free(struct px_object *obj);
+
+/* Sets the clock the cache uses (tests); NULL restores time(). */
+void px_cache_set_clock(struct px_cache *cache, time_t (*now)(void));
+
+/* Returns "memory", "disk", "network", "offline" or "none". */
+const char *px_source_name(enum px_source s);
+/* Returns "crl", "cert", "ocsp". */
+const char *px_kind_name(enum px_kind k);
+
+/* ---- administration (pkixctl urlcache) ---- */
+
+/* Calls fn for each entry of the cache this process writes to. */
+int px_cache_list(struct px_cache *cache,
+    int (*fn)(void *arg, const char *dir, const struct px_meta *meta),
+    void *arg) PX_WUR;
+/* Deletes every entry of the given kind (0: all).  Returns the count or
+ * a PX_ERR_*. */
+int px_cache_delete(struct px_cache *cache, enum px_kind kind) PX_WUR;
+
+/* Lists the offline URLs (this process's and the machine's). */
+int px_cache_offline_list(struct px_cache *cache,
+    int (*fn)(void *arg, const char *url, time_t retry_at, long interval),
+    void *arg) PX_WUR;
+/* Empties the offline list.  Returns 0 or a PX_ERR_*. */
+int px_cache_offline_clear(struct px_cache *cache) PX_WUR;
+
+#endif

@@ -1,0 +1,71 @@
+/* Internal interfaces of cache/: metadata files, cache directories. */
+#ifndef PX_CACHE_INT_H
+#define PX_CACHE_INT_H
+
+#include "cache.h"
+
+#define PX_META_MAX (16 * 1024)
+#define PX_KEY_HEX 65 /* SHA-256 in hex, NUL included */
+
+/* One cache directory: the machine's or the user's. */
+struct px_cdir {
+	char *path;
+	int writable;     /* this process may store here */
+	const char *name; /* "machine" or "user" */
+};
+
+/* Frees what meta owns and zeroes it. */
+void px_meta_clear(struct px_meta *meta);
+/* Formats meta as the text of a .meta file.  Returns a malloc()ed string. */
+char *px_meta_format(const struct px_meta *meta);
+/* Parses a .meta file.  Returns 0 or PX_ERR_BAD_FORMAT (meta cleared). */
+int px_meta_parse(const char *text, struct px_meta *meta) PX_WUR;
+/* Copies src into dst (deep).  Returns 0 or PX_ERR_NOMEM. */
+int px_meta_copy(struct px_meta *dst, const struct px_meta *src) PX_WUR;
+
+/* Opens a cache directory, creating it when this process may write it.
+ * Returns 0, or PX_ERR_INSECURE / PX_ERR_NOT_FOUND / PX_ERR_IO (logged). */
+int px_cdir_open(const char *path, int user, struct px_cdir *d) PX_WUR;
+void px_cdir_close(struct px_cdir *d);
+/* The file name stem of a cache key: SHA-256 of key in hex. */
+void px_cache_key(const char *key, char hex[PX_KEY_HEX]);
+/* Loads an entry.  Returns 0, PX_ERR_NOT_FOUND, or PX_ERR_BAD_FORMAT for a
+ * damaged entry (logged, removed when writable). */
+int px_disk_load(const struct px_cdir *d, const char *hex, size_t max,
+    struct px_meta *meta, unsigned char **derp, size_t *lenp) PX_WUR;
+/* Stores an entry atomically (object first, metadata last). */
+int px_disk_store(const struct px_cdir *d, const char *hex,
+    const struct px_meta *meta, const unsigned char *der, size_t len) PX_WUR;
+/* Rewrites only the metadata of an entry. */
+int px_disk_store_meta(const struct px_cdir *d, const char *hex,
+    const struct px_meta *meta) PX_WUR;
+/* Takes the per-entry writer lock, waiting at most until deadline_ms
+ * (monotonic).  Returns 0 with *fdp set, PX_ERR_TIMEOUT or PX_ERR_IO. */
+int px_disk_lock(const struct px_cdir *d, const char *hex, long deadline_ms,
+    int *fdp) PX_WUR;
+void px_disk_unlock(int fd);
+/* Writes data to a temporary file in d, fsyncs it and renames it over
+ * path (in d).  Returns 0 or PX_ERR_IO (logged). */
+int px_disk_write(const struct px_cdir *d, const char *path, const void *data,
+    size_t len) PX_WUR;
+/* Calls fn for every entry of d whose metadata parses, in name order. */
+int px_disk_walk(const struct px_cdir *d,
+    int (*fn)(void *arg, const struct px_cdir *d, const char *hex,
+        const struct px_meta *meta),
+    void *arg) PX_WUR;
+/* Removes an entry's files. */
+void px_disk_remove(const struct px_cdir *d, const char *hex);
+
+/* Monotonic milliseconds. */
+long px_now_ms(void);
+
+/* Loads the HTTP transport plugin from dir (once per process).  Returns
+ * 0 and sets *fnp, or PX_ERR_NOT_FOUND (logged). */
+struct px_http_request;
+struct px_http_response;
+int px_transport_http(const char *dir,
+    int (**fnp)(
+        const struct px_http_request *, struct px_http_response *)) PX_WUR;
+void px_http_response_clear(struct px_http_response *resp);
+
+#endif

@@ -1,0 +1,372 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "cache_int.h"
+
+long
+px_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+px_cache_key(const char *key, char hex[PX_KEY_HEX])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	int i;
+
+	SHA256((const unsigned char *)key, strlen(key), md);
+	for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+/* mkdir -p for the last component only, with the given mode. */
+static int
+make_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	px_error(
+	    "cache directory %s: cannot create: %s", path, strerror(errno));
+	return PX_ERR_IO;
+}
+
+int
+px_cdir_open(const char *path, int user, struct px_cdir *d)
+{
+	struct stat st;
+	uid_t me = geteuid();
+	char parent[PATH_MAX], *slash;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->name = user ? "user" : "machine";
+	if (user) {
+		/* ~/.cache may not exist yet on a fresh account. */
+		snprintf(parent, sizeof(parent), "%s", path);
+		if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
+			*slash = '\0';
+			if (stat(parent, &st) == -1 && errno == ENOENT &&
+			    (r = make_dir(parent, 0700)) != 0)
+				return r;
+		}
+		if ((r = make_dir(path, 0700)) != 0)
+			return r;
+	} else if (me == 0 && (r = make_dir(path, 0755)) != 0)
+		return r;
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT)
+			return PX_ERR_NOT_FOUND;
+		px_error("cache directory %s: %s", path, strerror(errno));
+		return PX_ERR_IO;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		px_error("cache directory %s: not a directory; not used", path);
+		return PX_ERR_INSECURE;
+	}
+	if (user && (st.st_uid != me || (st.st_mode & 077) != 0)) {
+		px_error(
+		    "user cache directory %s: must be owned by uid %u with "
+		    "mode 0700 (is uid %u, mode %04o); not used",
+		    path, (unsigned)me, (unsigned)st.st_uid,
+		    (unsigned)(st.st_mode & 07777));
+		return PX_ERR_INSECURE;
+	}
+	if (!user && (st.st_uid != 0 || (st.st_mode & 022) != 0)) {
+		px_error(
+		    "machine cache directory %s: must be owned by root and "
+		    "not writable by group or others (is uid %u, mode "
+		    "%04o); not used",
+		    path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		return PX_ERR_INSECURE;
+	}
+	if ((d->path = strdup(path)) == NULL)
+		return PX_ERR_NOMEM;
+	d->writable = user || me == 0;
+	return 0;
+}
+
+void
+px_cdir_close(struct px_cdir *d)
+{
+	free(d->path);
+	d->path = NULL;
+}
+
+static void
+entry_path(char *buf, size_t len, const struct px_cdir *d, const char *hex,
+    const char *ext)
+{
+	snprintf(buf, len, "%s/%s.%s", d->path, hex, ext);
+}
+
+static void
+discard(const struct px_cdir *d, const char *hex, const char *why)
+{
+	px_warn("%s cache entry %s: %s; discarded", d->name, hex, why);
+	if (d->writable)
+		px_disk_remove(d, hex);
+}
+
+int
+px_disk_load(const struct px_cdir *d, const char *hex, size_t max,
+    struct px_meta *meta, unsigned char **derp, size_t *lenp)
+{
+	char path[PATH_MAX], *text = NULL, *der = NULL;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	size_t len;
+	int r;
+
+	*derp = NULL;
+	*lenp = 0;
+	memset(meta, 0, sizeof(*meta));
+	entry_path(path, sizeof(path), d, hex, "meta");
+	if (access(path, F_OK) == -1 && errno == ENOENT)
+		return PX_ERR_NOT_FOUND;
+	if ((r = px_read_file(
+	         path, PX_META_MAX, PX_READ_NOFOLLOW, &text, &len)) != 0) {
+		discard(d, hex, "unreadable metadata");
+		return PX_ERR_BAD_FORMAT;
+	}
+	if (memchr(text, '\0', len) != NULL || px_meta_parse(text, meta) != 0) {
+		free(text);
+		discard(d, hex, "damaged metadata");
+		return PX_ERR_BAD_FORMAT;
+	}
+	free(text);
+	entry_path(path, sizeof(path), d, hex, "der");
+	if ((r = px_read_file(path, max, PX_READ_NOFOLLOW, &der, &len)) != 0 ||
+	    len != meta->size) {
+		free(der);
+		px_meta_clear(meta);
+		discard(d, hex,
+		    r != 0 ? "unreadable object"
+		           : "object size differs from metadata");
+		return PX_ERR_BAD_FORMAT;
+	}
+	SHA256((unsigned char *)der, len, md);
+	if (memcmp(md, meta->sha256, sizeof(md)) != 0) {
+		free(der);
+		px_meta_clear(meta);
+		discard(d, hex, "object does not match its metadata");
+		return PX_ERR_BAD_FORMAT;
+	}
+	*derp = (unsigned char *)der;
+	*lenp = len;
+	return 0;
+}
+
+int
+px_disk_write(
+    const struct px_cdir *d, const char *path, const void *data, size_t len)
+{
+	char tmp[PATH_MAX];
+	const char *p = data;
+	ssize_t n;
+	int fd, r = PX_ERR_IO;
+
+	snprintf(tmp, sizeof(tmp), "%s/.tmp.XXXXXX", d->path);
+	if ((fd = mkstemp(tmp)) == -1) {
+		px_error("%s: cannot create a temporary file: %s", d->path,
+		    strerror(errno));
+		return PX_ERR_IO;
+	}
+	if (fchmod(fd, d->writable && geteuid() == 0 ? 0644 : 0600) == -1)
+		goto out;
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) == -1)
+		goto out;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto out;
+	r = 0;
+out:
+	if (r != 0) {
+		px_error("%s: cannot write: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	if (fd != -1)
+		close(fd);
+	return r;
+}
+
+static void
+sync_dir(const struct px_cdir *d)
+{
+	int fd;
+
+	if ((fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+int
+px_disk_store_meta(
+    const struct px_cdir *d, const char *hex, const struct px_meta *meta)
+{
+	char path[PATH_MAX], *text;
+	int r;
+
+	if ((text = px_meta_format(meta)) == NULL)
+		return PX_ERR_NOMEM;
+	entry_path(path, sizeof(path), d, hex, "meta");
+	r = px_disk_write(d, path, text, strlen(text));
+	free(text);
+	if (r == 0)
+		sync_dir(d);
+	return r;
+}
+
+int
+px_disk_store(const struct px_cdir *d, const char *hex,
+    const struct px_meta *meta, const unsigned char *der, size_t len)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if (!d->writable)
+		return PX_ERR_INVALID_ARG;
+	/* The object first: metadata naming its hash makes it visible. */
+	entry_path(path, sizeof(path), d, hex, "der");
+	if ((r = px_disk_write(d, path, der, len)) != 0)
+		return r;
+	return px_disk_store_meta(d, hex, meta);
+}
+
+int
+px_disk_lock(
+    const struct px_cdir *d, const char *hex, long deadline_ms, int *fdp)
+{
+	char path[PATH_MAX];
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int fd;
+
+	*fdp = -1;
+	entry_path(path, sizeof(path), d, hex, "lock");
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		px_error("%s: cannot open the lock: %s", path, strerror(errno));
+		return PX_ERR_IO;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			px_error("%s: flock: %s", path, strerror(errno));
+			close(fd);
+			return PX_ERR_IO;
+		}
+		if (px_now_ms() >= deadline_ms) {
+			close(fd);
+			return PX_ERR_TIMEOUT;
+		}
+		nanosleep(&pause, NULL);
+	}
+	*fdp = fd;
+	return 0;
+}
+
+void
+px_disk_unlock(int fd)
+{
+	if (fd != -1)
+		close(fd); /* releases the flock */
+}
+
+void
+px_disk_remove(const struct px_cdir *d, const char *hex)
+{
+	static const char *exts[] = { "meta", "der", "idx" };
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		entry_path(path, sizeof(path), d, hex, exts[i]);
+		if (unlink(path) == -1 && errno != ENOENT)
+			px_warn("%s: cannot remove: %s", path, strerror(errno));
+	}
+}
+
+/* Whether name is "<64 hex>.meta"; copies the stem into hex. */
+static int
+meta_name(const char *name, char hex[PX_KEY_HEX])
+{
+	size_t i;
+
+	for (i = 0; i < PX_KEY_HEX - 1; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		        (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	if (strcmp(name + PX_KEY_HEX - 1, ".meta") != 0)
+		return 0;
+	memcpy(hex, name, PX_KEY_HEX - 1);
+	hex[PX_KEY_HEX - 1] = '\0';
+	return 1;
+}
+
+int
+px_disk_walk(const struct px_cdir *d,
+    int (*fn)(void *arg, const struct px_cdir *d, const char *hex,
+        const struct px_meta *meta),
+    void *arg)
+{
+	struct dirent **names = NULL;
+	struct px_meta meta;
+	char hex[PX_KEY_HEX], path[PATH_MAX], *text;
+	size_t len;
+	int i, n, r = 0;
+
+	if ((n = scandir(d->path, &names, NULL, alphasort)) == -1) {
+		px_error("%s: cannot list: %s", d->path, strerror(errno));
+		return PX_ERR_IO;
+	}
+	for (i = 0; i < n; i++) {
+		if (r != 0 || !meta_name(names[i]->d_name, hex))
+			continue;
+		entry_path(path, sizeof(path), d, hex, "meta");
+		if (px_read_file(
+		        path, PX_META_MAX, PX_READ_NOFOLLOW, &text, &len) != 0)
+			continue;
+		if (memchr(text, '\0', len) == NULL &&
+		    px_meta_parse(text, &meta) == 0) {
+			r = fn(arg, d, hex, &meta);
+			px_meta_clear(&meta);
+		} else
+			px_warn("%s: damaged metadata; skipped", path);
+		free(text);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}

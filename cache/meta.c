@@ -1,0 +1,245 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/util.h"
+#include "cache_int.h"
+
+#define META_MAGIC "pam_pkix-cache 1"
+
+void
+px_meta_clear(struct px_meta *m)
+{
+	free(m->url);
+	free(m->etag);
+	free(m->last_modified);
+	free(m->date);
+	free(m->via);
+	memset(m, 0, sizeof(*m));
+	m->max_age = -1;
+}
+
+static void
+hex_out(FILE *f, const char *key, const unsigned char *b, size_t n)
+{
+	size_t i;
+
+	fprintf(f, "%s ", key);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%02x", b[i]);
+	fputc('\n', f);
+}
+
+char *
+px_meta_format(const struct px_meta *m)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return NULL;
+	fprintf(f, "%s\nurl %s\nkind %s\n", META_MAGIC, m->url,
+	    px_kind_name(m->kind));
+	if (m->etag != NULL)
+		fprintf(f, "etag %s\n", m->etag);
+	if (m->last_modified != NULL)
+		fprintf(f, "last_modified %s\n", m->last_modified);
+	if (m->date != NULL)
+		fprintf(f, "date %s\n", m->date);
+	if (m->via != NULL)
+		fprintf(f, "via %s\n", m->via);
+	fprintf(f,
+	    "max_age %ld\nfetched_at %lld\nthis_update %lld\n"
+	    "next_update %lld\nsize %zu\n",
+	    m->max_age, (long long)m->fetched_at,
+	    (long long)m->info.this_update, (long long)m->info.next_update,
+	    m->size);
+	if (m->info.number_len > 0)
+		hex_out(f, "number", m->info.number, m->info.number_len);
+	if (m->info.issuer[0] != '\0')
+		fprintf(f, "issuer %s\n", m->info.issuer);
+	fprintf(f, "entries %ld\n", m->info.entries);
+	hex_out(f, "sha256", m->sha256, sizeof(m->sha256));
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int
+parse_hex(const char *s, unsigned char *out, size_t max, size_t *n)
+{
+	size_t len = strlen(s), i;
+	unsigned int v;
+
+	if (len == 0 || len % 2 != 0 || len / 2 > max)
+		return PX_ERR_BAD_FORMAT;
+	for (i = 0; i < len / 2; i++) {
+		if (!isxdigit((unsigned char)s[2 * i]) ||
+		    !isxdigit((unsigned char)s[2 * i + 1]) ||
+		    sscanf(s + 2 * i, "%2x", &v) != 1)
+			return PX_ERR_BAD_FORMAT;
+		out[i] = (unsigned char)v;
+	}
+	*n = len / 2;
+	return 0;
+}
+
+static int
+parse_num(const char *s, long long min, long long max, long long *v)
+{
+	char *end;
+
+	if (*s == '\0')
+		return PX_ERR_BAD_FORMAT;
+	*v = strtoll(s, &end, 10);
+	if (*end != '\0' || *v < min || *v > max)
+		return PX_ERR_BAD_FORMAT;
+	return 0;
+}
+
+static int
+set_str(char **dst, const char *v)
+{
+	if (*dst != NULL)
+		return PX_ERR_BAD_FORMAT; /* given twice */
+	return (*dst = strdup(v)) == NULL ? PX_ERR_NOMEM : 0;
+}
+
+static int
+parse_line(struct px_meta *m, const char *key, const char *v, int *have)
+{
+	long long n;
+	size_t len;
+
+	if (strcmp(key, "url") == 0)
+		return set_str(&m->url, v);
+	if (strcmp(key, "etag") == 0)
+		return set_str(&m->etag, v);
+	if (strcmp(key, "last_modified") == 0)
+		return set_str(&m->last_modified, v);
+	if (strcmp(key, "date") == 0)
+		return set_str(&m->date, v);
+	if (strcmp(key, "via") == 0)
+		return set_str(&m->via, v);
+	if (strcmp(key, "kind") == 0) {
+		m->kind = strcmp(v, "crl") == 0 ? PX_KIND_CRL
+		    : strcmp(v, "cert") == 0    ? PX_KIND_CERT
+		    : strcmp(v, "ocsp") == 0    ? PX_KIND_OCSP
+		                                : 0;
+		return m->kind == 0 ? PX_ERR_BAD_FORMAT : 0;
+	}
+	if (strcmp(key, "issuer") == 0) {
+		if (strlen(v) >= sizeof(m->info.issuer))
+			return PX_ERR_BAD_FORMAT;
+		memcpy(m->info.issuer, v, strlen(v) + 1);
+		return 0;
+	}
+	if (strcmp(key, "entries") == 0) {
+		if (parse_num(v, -1, 1LL << 40, &n) != 0)
+			return PX_ERR_BAD_FORMAT;
+		m->info.entries = (long)n;
+		return 0;
+	}
+	if (strcmp(key, "number") == 0)
+		return parse_hex(v, m->info.number, sizeof(m->info.number),
+		    &m->info.number_len);
+	if (strcmp(key, "sha256") == 0) {
+		*have |= 1;
+		if (parse_hex(v, m->sha256, sizeof(m->sha256), &len) != 0 ||
+		    len != sizeof(m->sha256))
+			return PX_ERR_BAD_FORMAT;
+		return 0;
+	}
+	if (strcmp(key, "max_age") == 0) {
+		if (parse_num(v, -1, 100000000, &n) != 0)
+			return PX_ERR_BAD_FORMAT;
+		m->max_age = (long)n;
+		return 0;
+	}
+	if (strcmp(key, "size") == 0) {
+		*have |= 2;
+		if (parse_num(v, 0, 1LL << 40, &n) != 0)
+			return PX_ERR_BAD_FORMAT;
+		m->size = (size_t)n;
+		return 0;
+	}
+	if (parse_num(v, 0, 1LL << 40, &n) != 0)
+		return PX_ERR_BAD_FORMAT;
+	if (strcmp(key, "fetched_at") == 0)
+		m->fetched_at = (time_t)n;
+	else if (strcmp(key, "this_update") == 0)
+		m->info.this_update = (time_t)n;
+	else if (strcmp(key, "next_update") == 0)
+		m->info.next_update = (time_t)n;
+	else
+		return PX_ERR_BAD_FORMAT;
+	return 0;
+}
+
+int
+px_meta_parse(const char *text, struct px_meta *m)
+{
+	char *copy = NULL, *line, *save = NULL, *sp;
+	int have = 0, first = 1, r = PX_ERR_BAD_FORMAT;
+
+	memset(m, 0, sizeof(*m));
+	m->max_age = -1;
+	m->info.entries = -1;
+	if ((copy = strdup(text)) == NULL)
+		return PX_ERR_NOMEM;
+	for (line = strtok_r(copy, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (first) {
+			if (strcmp(line, META_MAGIC) != 0)
+				goto out;
+			first = 0;
+			continue;
+		}
+		if ((sp = strchr(line, ' ')) == NULL)
+			goto out;
+		*sp = '\0';
+		if ((r = parse_line(m, line, sp + 1, &have)) != 0)
+			goto out;
+		r = PX_ERR_BAD_FORMAT;
+	}
+	if (first || have != 3 || m->url == NULL || m->kind == 0 ||
+	    m->fetched_at == 0)
+		goto out;
+	r = 0;
+out:
+	free(copy);
+	if (r != 0)
+		px_meta_clear(m);
+	return r;
+}
+
+static int
+dup_opt(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src == NULL)
+		return 0;
+	return (*dst = strdup(src)) == NULL ? PX_ERR_NOMEM : 0;
+}
+
+int
+px_meta_copy(struct px_meta *dst, const struct px_meta *src)
+{
+	*dst = *src;
+	dst->url = dst->etag = dst->last_modified = dst->date = dst->via = NULL;
+	if (dup_opt(&dst->url, src->url) != 0 ||
+	    dup_opt(&dst->etag, src->etag) != 0 ||
+	    dup_opt(&dst->last_modified, src->last_modified) != 0 ||
+	    dup_opt(&dst->date, src->date) != 0 ||
+	    dup_opt(&dst->via, src->via) != 0) {
+		px_meta_clear(dst);
+		return PX_ERR_NOMEM;
+	}
+	return 0;
+}

@@ -1,0 +1,312 @@
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "offline.h"
+
+#define OFFLINE_FILE "offline"
+#define OFFLINE_MAX_ENTRIES 4096
+#define OFFLINE_FILE_MAX (1024 * 1024)
+
+struct off_entry {
+	char hex[PX_KEY_HEX];
+	char *url;
+	time_t retry_at;
+	long interval;
+};
+
+struct px_offline {
+	const struct px_cdir *machine;
+	struct off_entry *v;
+	size_t n;
+	time_t (*now)(void);
+};
+
+static time_t
+sys_now(void)
+{
+	return time(NULL);
+}
+
+int
+px_offline_new(const struct px_cdir *machine, struct px_offline **op)
+{
+	struct px_offline *o;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return PX_ERR_NOMEM;
+	o->machine = machine;
+	o->now = sys_now;
+	*op = o;
+	return 0;
+}
+
+static void
+entries_free(struct off_entry *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].url);
+	free(v);
+}
+
+void
+px_offline_free(struct px_offline *o)
+{
+	if (o == NULL)
+		return;
+	entries_free(o->v, o->n);
+	free(o);
+}
+
+void
+px_offline_set_clock(struct px_offline *o, time_t (*now)(void))
+{
+	o->now = now != NULL ? now : sys_now;
+}
+
+static struct off_entry *
+find(struct off_entry *v, size_t n, const char *hex)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].hex, hex) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* Adds or updates an entry of a list.  Returns 0 or PX_ERR_NOMEM. */
+static int
+put(struct off_entry **vp, size_t *np, const char *hex, const char *url,
+    time_t retry_at, long interval)
+{
+	struct off_entry *e, *v;
+	char *u;
+
+	if ((u = strdup(url)) == NULL)
+		return PX_ERR_NOMEM;
+	if ((e = find(*vp, *np, hex)) == NULL) {
+		if (*np >= OFFLINE_MAX_ENTRIES ||
+		    (v = reallocarray(*vp, *np + 1, sizeof(*v))) == NULL) {
+			free(u);
+			return PX_ERR_NOMEM;
+		}
+		*vp = v;
+		e = &v[(*np)++];
+		memcpy(e->hex, hex, PX_KEY_HEX);
+		e->url = NULL;
+	}
+	free(e->url);
+	e->url = u;
+	e->retry_at = retry_at;
+	e->interval = interval;
+	return 0;
+}
+
+static void
+drop(struct off_entry *v, size_t *np, const char *hex)
+{
+	struct off_entry *e;
+
+	if ((e = find(v, *np, hex)) == NULL)
+		return;
+	free(e->url);
+	*e = v[--*np];
+}
+
+/* Reads the machine's list: "HEX RETRY_AT INTERVAL URL" lines. */
+static int
+load(const struct px_offline *o, struct off_entry **vp, size_t *np)
+{
+	char path[PATH_MAX], *text = NULL, *line, *save = NULL, url[2048];
+	char hex[PX_KEY_HEX];
+	long long retry;
+	long interval;
+	size_t len;
+	int bad = 0;
+
+	*vp = NULL;
+	*np = 0;
+	if (o->machine == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", o->machine->path, OFFLINE_FILE);
+	if (access(path, F_OK) == -1)
+		return 0;
+	if (px_read_file(
+	        path, OFFLINE_FILE_MAX, PX_READ_NOFOLLOW, &text, &len) != 0)
+		return PX_ERR_IO;
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%64[0-9a-f] %lld %ld %2047s", hex, &retry,
+		        &interval, url) != 4 ||
+		    strlen(hex) != PX_KEY_HEX - 1 || interval <= 0 ||
+		    interval > PX_OFFLINE_MAX) {
+			bad = 1;
+			continue;
+		}
+		if (put(vp, np, hex, url, (time_t)retry, interval) != 0)
+			break;
+	}
+	if (bad)
+		px_warn("%s: malformed lines ignored", path);
+	free(text);
+	return 0;
+}
+
+/* Rewrites the machine's list after fn changed it, under its lock. */
+static void
+update(struct px_offline *o, const char *hex, const char *url, time_t retry_at,
+    long interval, int remove)
+{
+	char path[PATH_MAX], lockname[PX_KEY_HEX] = "offline";
+	struct off_entry *v = NULL;
+	size_t n = 0, i;
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *f;
+	int fd = -1;
+
+	if (o->machine == NULL || !o->machine->writable)
+		return;
+	if (px_disk_lock(o->machine, lockname, px_now_ms() + 2000, &fd) != 0)
+		return;
+	if (load(o, &v, &n) != 0)
+		goto out;
+	if (remove) {
+		if (find(v, n, hex) == NULL)
+			goto out;
+		drop(v, &n, hex);
+	} else if (put(&v, &n, hex, url, retry_at, interval) != 0)
+		goto out;
+	if ((f = open_memstream(&buf, &blen)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s %lld %ld %s\n", v[i].hex,
+		    (long long)v[i].retry_at, v[i].interval, v[i].url);
+	if (fclose(f) == 0) {
+		snprintf(path, sizeof(path), "%s/%s", o->machine->path,
+		    OFFLINE_FILE);
+		if (px_disk_write(o->machine, path, buf, blen) != 0)
+			px_warn("%s: offline list not saved", path);
+	}
+out:
+	free(buf);
+	entries_free(v, n);
+	px_disk_unlock(fd);
+}
+
+/* The entry for hex: this process's, else the machine's (copied here). */
+static struct off_entry *
+lookup(struct px_offline *o, const char *hex)
+{
+	struct off_entry *e, *v;
+	size_t n;
+
+	if ((e = find(o->v, o->n, hex)) != NULL)
+		return e;
+	if (load(o, &v, &n) != 0)
+		return NULL;
+	if ((e = find(v, n, hex)) != NULL &&
+	    put(&o->v, &o->n, hex, e->url, e->retry_at, e->interval) == 0)
+		e = find(o->v, o->n, hex);
+	else
+		e = NULL;
+	entries_free(v, n);
+	return e;
+}
+
+int
+px_offline_check(struct px_offline *o, const char *url, const char *hex,
+    char *note, size_t len)
+{
+	struct off_entry *e;
+	time_t now = o->now();
+	char t[32];
+
+	if ((e = lookup(o, hex)) == NULL || now >= e->retry_at)
+		return 0;
+	snprintf(note, len, "error=\"offline until %s (backoff %lds)\"",
+	    px_time_str(e->retry_at, t, sizeof(t)), e->interval);
+	return 1;
+}
+
+void
+px_offline_failed(struct px_offline *o, const char *url, const char *hex)
+{
+	struct off_entry *e = lookup(o, hex);
+	time_t now = o->now();
+	long interval = PX_OFFLINE_FIRST;
+
+	if (e != NULL) {
+		interval = e->interval * 2;
+		if (interval > PX_OFFLINE_MAX)
+			interval = PX_OFFLINE_MAX;
+	}
+	px_warn("%s: unreachable; marked offline for %ld s", url, interval);
+	if (put(&o->v, &o->n, hex, url, now + interval, interval) != 0)
+		return;
+	update(o, hex, url, now + interval, interval, 0);
+}
+
+void
+px_offline_succeeded(struct px_offline *o, const char *url, const char *hex)
+{
+	int listed = find(o->v, o->n, hex) != NULL;
+
+	drop(o->v, &o->n, hex);
+	/* Reading the shared list costs a stat when the URL is not on it. */
+	update(o, hex, url, 0, 0, 1);
+	if (listed)
+		px_info("%s: reachable again", url);
+}
+
+int
+px_offline_list(struct px_offline *o,
+    int (*fn)(void *arg, const char *url, time_t retry_at, long interval),
+    void *arg)
+{
+	struct off_entry *v;
+	size_t n, i;
+	int r = 0;
+
+	if ((r = load(o, &v, &n)) != 0)
+		return r;
+	for (i = 0; i < o->n; i++)
+		if (find(v, n, o->v[i].hex) == NULL &&
+		    (r = put(&v, &n, o->v[i].hex, o->v[i].url, o->v[i].retry_at,
+		         o->v[i].interval)) != 0)
+			goto out;
+	for (i = 0; i < n && r == 0; i++)
+		r = fn(arg, v[i].url, v[i].retry_at, v[i].interval);
+out:
+	entries_free(v, n);
+	return r;
+}
+
+int
+px_offline_clear(struct px_offline *o)
+{
+	char path[PATH_MAX];
+
+	entries_free(o->v, o->n);
+	o->v = NULL;
+	o->n = 0;
+	if (o->machine == NULL || !o->machine->writable)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", o->machine->path, OFFLINE_FILE);
+	if (unlink(path) == -1 && errno != ENOENT) {
+		px_error("%s: %s", path, strerror(errno));
+		return PX_ERR_IO;
+	}
+	return 0;
+}

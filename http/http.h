@@ -1,0 +1,61 @@
+/*
+ * The HTTP transport: one request, one response, no caching and no policy.
+ *
+ * It is built as a plugin (px_http.so) that cache/ loads with dlopen() the
+ * first time a URL has to be fetched, so that a verification answered from
+ * the caches never pays for loading libcurl and its dependencies.  The
+ * plugin does not log: it returns a PX_ERR_* code and a message that the
+ * caller logs.
+ */
+#ifndef PX_HTTP_H
+#define PX_HTTP_H
+
+#include <stddef.h>
+
+#define PX_HTTP_ABI 1
+#define PX_HTTP_MAX_REDIRECTS 3
+#define PX_HTTP_ERRMSG 256
+
+struct px_http_request {
+	const char *url;               /* http:// or https:// */
+	const char *if_none_match;     /* ETag to send, or NULL */
+	const char *if_modified_since; /* HTTP date to send, or NULL */
+	long cache_max_age;            /* Cache-Control: max-age=N; -1: none */
+	const char *post_type; /* POST with this Content-Type, or NULL */
+	const unsigned char *post_body;
+	size_t post_len;
+	size_t max_size;   /* body cap: reading stops past it */
+	long timeout_ms;   /* whole transfer, connect included */
+	const char *proxy; /* NULL: the usual environment variables */
+	const char *user_agent;
+};
+
+struct px_http_response {
+	long status;         /* HTTP status of the last response */
+	unsigned char *body; /* malloc()ed, NUL-terminated; free() it */
+	size_t len;
+	char *etag; /* header values, malloc()ed, or NULL */
+	char *last_modified;
+	char *date;
+	char *via;
+	long max_age; /* Cache-Control max-age, -1 when absent */
+	long redirects;
+	long ms;                     /* wall time of the transfer */
+	char errmsg[PX_HTTP_ERRMSG]; /* why, when the call fails */
+};
+
+/*
+ * Performs the request.  Returns 0 when an HTTP response arrived (any
+ * status), else PX_ERR_TIMEOUT, PX_ERR_NETWORK (connect, resolve, protocol),
+ * PX_ERR_TOO_BIG (body over max_size), PX_ERR_NOT_ALLOWED (a scheme or
+ * redirect other than http/https, too many redirects) or PX_ERR_NOMEM, with
+ * errmsg set.  resp is cleared first; free it with px_http_response_clear().
+ */
+typedef int (*px_http_fetch_fn)(
+    const struct px_http_request *req, struct px_http_response *resp);
+
+/* The plugin's exported symbols. */
+#define PX_HTTP_SYM_ABI "px_http_abi"
+#define PX_HTTP_SYM_FETCH "px_http_fetch"
+
+#endif

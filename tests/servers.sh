@@ -1,0 +1,74 @@
+# Real servers for the integration tests, on 127.0.0.1 in $PX_T, stopped by
+# PID when the test exits.  Sourced after tests/lib.sh.
+
+px_pids=""
+trap 'px_stop_all; rm -rf "$PX_T"' EXIT
+
+px_stop_all() {
+	local p
+	for p in $px_pids; do
+		kill "$p" 2> /dev/null && wait "$p" 2> /dev/null
+	done
+	px_pids=""
+}
+
+free_port() {
+	/usr/bin/python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# wait_port PORT: until something accepts connections there (10 s at most).
+wait_port() {
+	local i
+	for i in $(seq 100); do
+		(exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0
+		sleep 0.1
+	done
+	echo "Bail out! nothing listens on 127.0.0.1:$1"
+	exit 1
+}
+
+# start_nginx PORT DOCROOT: nginx serving DOCROOT with ETag, Last-Modified
+# and Cache-Control: max-age=60 (/noetag/: no ETag).  Its access log,
+# $NGINX_LOG, records the conditional headers of every request.
+start_nginx() {
+	local port=$1 root=$2 d=$PX_T/nginx user=""
+	mkdir -p "$d/tmp"
+	[ "$(id -u)" = 0 ] && user="user root;"
+	NGINX_LOG=$d/access.log
+	: > "$NGINX_LOG"
+	cat > "$d/nginx.conf" <<-CONF
+	daemon off;
+	$user
+	worker_processes 1;
+	pid $d/nginx.pid;
+	error_log $d/error.log;
+	events { worker_connections 64; }
+	http {
+	    client_body_temp_path $d/tmp/body;
+	    proxy_temp_path $d/tmp/proxy;
+	    fastcgi_temp_path $d/tmp/fastcgi;
+	    uwsgi_temp_path $d/tmp/uwsgi;
+	    scgi_temp_path $d/tmp/scgi;
+	    types { application/pkix-crl crl; application/pkix-cert cer; }
+	    default_type application/octet-stream;
+	    log_format px escape=none '\$request_method \$uri#\$http_if_none_match#\$http_if_modified_since#\$http_cache_control#\$status#\$http_user_agent';
+	    access_log $NGINX_LOG px;
+	    server {
+	        listen 127.0.0.1:$port;
+	        root $root;
+	        location /noetag/ { etag off; add_header Cache-Control "max-age=60"; }
+	        location / { add_header Cache-Control "max-age=60"; }
+	    }
+	}
+	CONF
+	nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf" &
+	px_pids="$px_pids $!"
+	wait_port "$port"
+}
+
+# requests PATTERN: how many requests in the nginx log match PATTERN.
+# Log lines: METHOD URI#If-None-Match#If-Modified-Since#Cache-Control#STATUS#UA
+requests() { grep -cE -- "$1" "$NGINX_LOG"; }
