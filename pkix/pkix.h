@@ -84,8 +84,8 @@ struct px_object;
  * signed by a CA certificate of the trust stores.  Returns 0 and sets *objp
  * (caller frees with px_object_free) or a PX_ERR_*.
  */
-int px_pkix_fetch_crl(struct px_pkix *px, const char *url,
-    struct px_object **objp) PX_WUR;
+int px_pkix_fetch_crl(
+    struct px_pkix *px, const char *url, struct px_object **objp) PX_WUR;
 
 /* Sets the clock of the caches (pkixctl --time); NULL restores time(). */
 void px_pkix_set_clock(struct px_pkix *px, time_t (*now)(void));

@@ -381,7 +381,7 @@ local_crl(struct rev *v, X509 *cert, X509 *issuer, const struct px_crl *base,
 }
 
 struct crl_check {
-	X509 *issuer;	    /* the expected issuer, or NULL: */
+	X509 *issuer;       /* the expected issuer, or NULL: */
 	struct px_pkix *px; /* any CA certificate of the stores */
 };
 
@@ -461,15 +461,14 @@ out:
 }
 
 int
-px_pkix_fetch_crl(struct px_pkix *px, const char *url,
-    struct px_object **objp)
+px_pkix_fetch_crl(struct px_pkix *px, const char *url, struct px_object **objp)
 {
 	struct crl_check cc = { NULL, px };
 	struct px_budget b;
 
 	px_budget_init(&b, px->cfg);
-	return px_cache_get(px->cache, url, PX_KIND_CRL, &b, validate_crl, &cc,
-	    objp);
+	return px_cache_get(
+	    px->cache, url, PX_KIND_CRL, &b, validate_crl, &cc, objp);
 }
 
 void
