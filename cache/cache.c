@@ -412,6 +412,18 @@ trace(const char *url, enum px_source src, long status, size_t bytes, long ms,
 	    note);
 }
 
+/* A network trace line also names the time the URL was given. */
+static void
+trace_net(const char *url, long status, size_t bytes, long ms, long timeout_ms,
+    const char *note)
+{
+	char buf[200];
+
+	snprintf(buf, sizeof(buf), "timeout=%ldms%s%s", timeout_ms,
+	    note[0] != '\0' ? " " : "", note);
+	trace(url, PX_SRC_NETWORK, status, bytes, ms, buf);
+}
+
 /*
  * The network part of px_cache_get(), under the entry's lock.  On success
  * *e holds the object to hand out and *srcp says where it came from.
@@ -437,7 +449,9 @@ again:
 	status = resp.status;
 	bytes += resp.len;
 	if (r != 0) {
-		px_offline_failed(c->offline, url, hex);
+		/* Only a server we cannot reach goes on the offline list. */
+		if (r == PX_ERR_TIMEOUT || r == PX_ERR_UNREACHABLE)
+			px_offline_failed(c->offline, url, hex);
 		snprintf(note, nlen, "error=\"%s\"", px_strerror(r));
 		goto out;
 	}
@@ -510,7 +524,7 @@ again:
 	*srcp = PX_SRC_NETWORK;
 	r = 0;
 out:
-	trace(url, PX_SRC_NETWORK, status, bytes, px_now_ms() - t0, note);
+	trace_net(url, status, bytes, px_now_ms() - t0, timeout_ms, note);
 	note[0] = '\0';
 	px_http_response_clear(&resp);
 	entry_clear(&n);
@@ -586,7 +600,7 @@ px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
 	px_disk_unlock(lockfd);
 	if (r == 0)
 		return hand_out(&e, src, 0, objp);
-	offline = r == PX_ERR_TIMEOUT || r == PX_ERR_NETWORK;
+	offline = r == PX_ERR_TIMEOUT || r == PX_ERR_UNREACHABLE;
 fallback:
 	/* The network failed: the cached object while it is still valid. */
 	if (e.der != NULL && usable(c, &e.meta, c->now(), offline)) {

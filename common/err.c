@@ -36,6 +36,7 @@ px_strerror(int r)
 	case PX_ERR_NETWORK: return "network error";
 	case PX_ERR_NOT_ALLOWED: return "URL not allowed by configuration";
 	case PX_ERR_CRYPTO: return "cryptographic library error";
+	case PX_ERR_UNREACHABLE: return "server unreachable";
 	}
 	return "unknown error";
 }

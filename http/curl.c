@@ -127,6 +127,9 @@ map_curl(CURLcode c)
 	case CURLE_OPERATION_TIMEDOUT: return PX_ERR_TIMEOUT;
 	case CURLE_OUT_OF_MEMORY: return PX_ERR_NOMEM;
 	case CURLE_FILESIZE_EXCEEDED: return PX_ERR_TOO_BIG;
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT: return PX_ERR_UNREACHABLE;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_TOO_MANY_REDIRECTS: return PX_ERR_NOT_ALLOWED;
 	default: return PX_ERR_NETWORK;
@@ -206,7 +209,7 @@ px_http_fetch(const struct px_http_request *req, struct px_http_response *resp)
 	resp->ms = (long)(us / 1000);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &resp->redirects);
-	if (s.too_big) {
+	if (s.too_big || c == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(resp->errmsg, sizeof(resp->errmsg),
 		    "response body larger than %zu bytes", req->max_size);
 		r = PX_ERR_TOO_BIG;

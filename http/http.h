@@ -46,7 +46,8 @@ struct px_http_response {
 
 /*
  * Performs the request.  Returns 0 when an HTTP response arrived (any
- * status), else PX_ERR_TIMEOUT, PX_ERR_NETWORK (connect, resolve, protocol),
+ * status), else PX_ERR_TIMEOUT, PX_ERR_UNREACHABLE (connect, resolve),
+ * PX_ERR_NETWORK (the server broke the protocol),
  * PX_ERR_TOO_BIG (body over max_size), PX_ERR_NOT_ALLOWED (a scheme or
  * redirect other than http/https, too many redirects) or PX_ERR_NOMEM, with
  * errmsg set.  resp is cleared first; free it with px_http_response_clear().

@@ -185,6 +185,7 @@ issue issuing hold "Hal Hold" ext_leaf
 issue issuing deltarev "Dora Deltarevoked" ext_leaf
 issue issuing2 rekeyed "Rita Rekeyed" ext_leaf_noakid
 issue issuing noakid "Nick Noakid" ext_leaf_noakid
+issue issuing multicdp "Mia Multicdp" ext_leaf_multicdp
 
 # A copy of "good" with one byte of its signature changed.
 ossl x509 -in "$OUT/certs/good.pem" -outform DER -out "$OUT/tmp/good.der"

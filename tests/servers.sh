@@ -72,3 +72,34 @@ start_nginx() {
 # requests PATTERN: how many requests in the nginx log match PATTERN.
 # Log lines: METHOD URI#If-None-Match#If-Modified-Since#Cache-Control#STATUS#UA
 requests() { grep -cE -- "$1" "$NGINX_LOG"; }
+
+# start_httpd PORT: the scripted server (tests/httpd.py) with plan $HTTPD_PLAN
+# (JSON, read on every request) and log $HTTPD_LOG (JSON lines).
+start_httpd() {
+	HTTPD_PLAN=$PX_T/httpd-plan.json
+	HTTPD_LOG=$PX_T/httpd-log.jsonl
+	echo '{}' > "$HTTPD_PLAN"
+	: > "$HTTPD_LOG"
+	/usr/bin/python3 "$PX_SRCDIR/tests/httpd.py" "$1" "$HTTPD_PLAN" \
+		"$HTTPD_LOG" &
+	px_pids="$px_pids $!"
+	wait_port "$1"
+	: > "$HTTPD_LOG" # forget wait_port's probe
+}
+
+# plan JSON: replaces the scripted server's plan.
+plan() { printf '%s\n' "$1" > "$HTTPD_PLAN.tmp" && mv "$HTTPD_PLAN.tmp" "$HTTPD_PLAN"; }
+
+# hits PATH: requests for PATH in the scripted server's log.
+hits() {
+	/usr/bin/python3 -c 'import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["event"] == "request" and r["path"] == sys.argv[2]:
+        n += 1
+print(n)' "$HTTPD_LOG" "$1"
+}
+
+# connects: connections accepted by the scripted server so far.
+connects() { grep -c '"event": "connect"' "$HTTPD_LOG"; }
