@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <openssl/sha.h>
@@ -162,12 +163,15 @@ px_cache_set_clock(struct px_cache *c, time_t (*now)(void))
 	px_offline_set_clock(c->offline, c->now);
 }
 
+static void free_idx(unsigned char *idx, size_t len, int mapped);
+
 void
 px_object_free(struct px_object *o)
 {
 	if (o == NULL)
 		return;
 	free(o->der);
+	free_idx(o->idx, o->idx_len, o->idx_mapped);
 	px_meta_clear(&o->meta);
 	free(o);
 }
@@ -217,40 +221,104 @@ compare_info(const struct px_obj_info *a, const struct px_obj_info *b)
 /* ---- the entry as found on disk ---- */
 
 struct entry {
-	struct px_meta meta;
-	unsigned char *der;
+	struct px_meta meta; /* meta.url is NULL when there is no entry */
+	unsigned char *der;  /* NULL when answered from the index */
 	size_t len;
+	unsigned char *idx;
+	size_t idx_len;
+	int idx_mapped;
 	struct px_cdir *dir;
 };
+
+#define HAVE(e) ((e)->meta.url != NULL)
+
+static void
+free_idx(unsigned char *idx, size_t len, int mapped)
+{
+	if (idx != NULL && mapped)
+		munmap(idx, len);
+	else
+		free(idx);
+}
 
 static void
 entry_clear(struct entry *e)
 {
 	px_meta_clear(&e->meta);
 	free(e->der);
+	free_idx(e->idx, e->idx_len, e->idx_mapped);
 	memset(e, 0, sizeof(*e));
+}
+
+/*
+ * Loads the entry hex of one directory.  With an index kind, the warm path
+ * maps the index and never reads the object; a missing or damaged index is
+ * rebuilt from the object (and stored again when the directory is ours).
+ * Returns 0 or -1 (no usable entry).
+ */
+static int
+load_one(struct px_cache *c, struct px_cdir *d, const char *hex,
+    const char *url, const struct px_validator *v, struct entry *t)
+{
+	struct px_obj_info info;
+	size_t max = c->cfg->max_object_size, il = 0;
+	unsigned char *idx = NULL;
+	void *map;
+
+	memset(t, 0, sizeof(*t));
+	if (px_disk_load_meta(d, hex, &t->meta) != 0)
+		return -1;
+	if (strcmp(t->meta.url, url) != 0) /* a hash collision? */
+		goto fail;
+	t->dir = d;
+	if (v->check_index != NULL &&
+	    px_disk_map_idx(d, hex, 4 * max, &map, &il) == 0) {
+		if (v->check_index(v->arg, map, il, t->meta.sha256) == 0) {
+			if (px_disk_check_der(d, hex, &t->meta) != 0) {
+				munmap(map, il);
+				goto fail;
+			}
+			t->idx = map;
+			t->idx_len = il;
+			t->idx_mapped = 1;
+			return 0;
+		}
+		munmap(map, il);
+		px_warn("%s cache entry %s: damaged index; rebuilt from the "
+		        "object",
+		    d->name, hex);
+	}
+	if (px_disk_load_der(d, hex, &t->meta, max, &t->der, &t->len) != 0)
+		goto fail;
+	if (v->check_index == NULL)
+		return 0;
+	/* Validated again, for the issuer the caller has in mind. */
+	memset(&info, 0, sizeof(info));
+	if (v->validate(v->arg, t->der, t->len, &info, &idx, &il) != 0)
+		goto fail;
+	if (idx != NULL && d->writable && px_disk_store_idx(d, hex, idx, il))
+		px_warn("%s cache entry %s: index not stored", d->name, hex);
+	t->idx = idx;
+	t->idx_len = il;
+	return 0;
+fail:
+	entry_clear(t);
+	return -1;
 }
 
 /* Loads the freshest copy of hex from the machine and user caches. */
 static void
-load_entry(
-    struct px_cache *c, const char *hex, const char *url, struct entry *e)
+load_entry(struct px_cache *c, const char *hex, const char *url,
+    const struct px_validator *v, struct entry *e)
 {
 	struct entry t;
 	int i;
 
 	memset(e, 0, sizeof(*e));
 	for (i = 0; i < c->ndirs; i++) {
-		memset(&t, 0, sizeof(t));
-		if (px_disk_load(&c->dirs[i], hex, c->cfg->max_object_size,
-		        &t.meta, &t.der, &t.len) != 0)
+		if (load_one(c, &c->dirs[i], hex, url, v, &t) != 0)
 			continue;
-		if (strcmp(t.meta.url, url) != 0) { /* a hash collision? */
-			entry_clear(&t);
-			continue;
-		}
-		t.dir = &c->dirs[i];
-		if (e->der == NULL || t.meta.fetched_at > e->meta.fetched_at) {
+		if (!HAVE(e) || t.meta.fetched_at > e->meta.fetched_at) {
 			entry_clear(e);
 			*e = t;
 		} else
@@ -267,7 +335,10 @@ hand_out(
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return PX_ERR_NOMEM;
 	o->der = e->der;
-	o->len = e->len;
+	o->len = e->der != NULL ? e->len : e->meta.size;
+	o->idx = e->idx;
+	o->idx_len = e->idx_len;
+	o->idx_mapped = e->idx_mapped;
 	o->meta = e->meta;
 	o->source = src;
 	o->stale = stale;
@@ -368,7 +439,7 @@ http_request(struct px_cache *c, const char *url, const struct entry *e,
 	snprintf(ua, sizeof(ua), "pam_pkix/%s", PACKAGE_VERSION);
 	memset(&req, 0, sizeof(req));
 	req.url = url;
-	if (conditional && e->der != NULL) {
+	if (conditional && HAVE(e)) {
 		/* Seed 003: If-None-Match when an ETag is known, never both. */
 		if (e->meta.etag != NULL)
 			req.if_none_match = e->meta.etag;
@@ -392,11 +463,12 @@ store(struct px_cache *c, const char *hex, struct entry *e)
 {
 	int r;
 
-	if (c->wdir == NULL)
-		return 0;
 	SHA256(e->der, e->len, e->meta.sha256);
 	e->meta.size = e->len;
-	if ((r = px_disk_store(c->wdir, hex, &e->meta, e->der, e->len)) != 0)
+	if (c->wdir == NULL)
+		return 0;
+	if ((r = px_disk_store(c->wdir, hex, &e->meta, e->der, e->len, e->idx,
+	         e->idx_len)) != 0)
 		px_warn("%s: not stored in the %s cache: %s", e->meta.url,
 		    c->wdir->name, px_strerror(r));
 	e->dir = c->wdir;
@@ -430,14 +502,14 @@ trace_net(const char *url, long status, size_t bytes, long ms, long timeout_ms,
  */
 static int
 refresh(struct px_cache *c, const char *url, const char *hex, enum px_kind kind,
-    long timeout_ms, px_validate_fn validate, void *arg, struct entry *e,
+    long timeout_ms, const struct px_validator *v, struct entry *e,
     enum px_source *srcp, char *note, size_t nlen)
 {
 	struct px_http_response resp;
 	struct px_obj_info info;
 	struct entry n;
 	time_t now = c->now();
-	long max_age = e->der != NULL ? e->meta.max_age : -1;
+	long max_age = HAVE(e) ? e->meta.max_age : -1;
 	long t0 = px_now_ms(), status = 0;
 	size_t bytes = 0;
 	int r, retried = 0, conditional = 1;
@@ -456,7 +528,7 @@ again:
 		goto out;
 	}
 	px_offline_succeeded(c->offline, url, hex);
-	if (resp.status == 304 && e->der != NULL) {
+	if (resp.status == 304 && HAVE(e)) {
 		take_headers(&e->meta, &resp, now);
 		if (e->meta.info.next_update != 0 &&
 		    e->meta.info.next_update < now && !retried) {
@@ -483,7 +555,8 @@ again:
 		goto out;
 	}
 	memset(&info, 0, sizeof(info));
-	if ((r = validate(arg, resp.body, resp.len, &info)) != 0) {
+	if ((r = v->validate(v->arg, resp.body, resp.len, &info, &n.idx,
+	         &n.idx_len)) != 0) {
 		px_warn("%s: the object fetched was rejected: %s; the cache "
 		        "is left as it was",
 		    url, px_strerror(r));
@@ -492,13 +565,15 @@ again:
 	}
 	if (info.next_update != 0 && info.next_update < now && !retried) {
 		/* Seed 003: assume a proxy returned a stale copy: ask again. */
+		free(n.idx);
+		n.idx = NULL;
 		retried = 1;
 		conditional = 0;
 		max_age = 0;
 		px_http_response_clear(&resp);
 		goto again;
 	}
-	if (e->der != NULL && compare_info(&info, &e->meta.info) < 0) {
+	if (HAVE(e) && compare_info(&info, &e->meta.info) < 0) {
 		px_warn("%s: the server returned an older object than the "
 		        "cached one; keeping the cached one",
 		    url);
@@ -533,7 +608,7 @@ out:
 
 int
 px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
-    struct px_budget *budget, px_validate_fn validate, void *arg,
+    struct px_budget *budget, const struct px_validator *v,
     struct px_object **objp)
 {
 	char hex[PX_KEY_HEX], note[160] = "";
@@ -546,8 +621,8 @@ px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
 	*objp = NULL;
 	memset(&e, 0, sizeof(e));
 	px_cache_key(url, hex);
-	load_entry(c, hex, url, &e);
-	if (e.der != NULL && now < fresh_until(&e.meta)) {
+	load_entry(c, hex, url, v, &e);
+	if (HAVE(&e) && now < fresh_until(&e.meta)) {
 		trace(url, PX_SRC_DISK, 0, e.len, px_now_ms() - t0, "fresh");
 		return hand_out(&e, PX_SRC_DISK, 0, objp);
 	}
@@ -585,9 +660,9 @@ px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
 			goto fallback;
 		}
 		entry_clear(&e);
-		load_entry(c, hex, url, &e);
+		load_entry(c, hex, url, v, &e);
 		now = c->now();
-		if (e.der != NULL && now < fresh_until(&e.meta)) {
+		if (HAVE(&e) && now < fresh_until(&e.meta)) {
 			px_disk_unlock(lockfd);
 			trace(url, PX_SRC_DISK, 0, e.len, px_now_ms() - t0,
 			    "fresh after waiting for another process");
@@ -595,15 +670,15 @@ px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
 		}
 		timeout_ms -= px_now_ms() - t0;
 	}
-	r = refresh(c, url, hex, kind, timeout_ms, validate, arg, &e, &src,
-	    note, sizeof(note));
+	r = refresh(
+	    c, url, hex, kind, timeout_ms, v, &e, &src, note, sizeof(note));
 	px_disk_unlock(lockfd);
 	if (r == 0)
 		return hand_out(&e, src, 0, objp);
 	offline = r == PX_ERR_TIMEOUT || r == PX_ERR_UNREACHABLE;
 fallback:
 	/* The network failed: the cached object while it is still valid. */
-	if (e.der != NULL && usable(c, &e.meta, c->now(), offline)) {
+	if (HAVE(&e) && usable(c, &e.meta, c->now(), offline)) {
 		px_info("%s: using the cached copy (%s)", url, px_strerror(r));
 		return hand_out(&e, PX_SRC_DISK, 1, objp);
 	}

@@ -39,12 +39,22 @@ struct px_obj_info {
 };
 
 /*
- * Checks an object fetched for a URL (well-formed, signed by whom the caller
- * expects).  Returns 0 and fills *info, or a PX_ERR_* (the object is then
- * dropped and the cache is left as it was).
+ * What the caller knows of the objects of a URL:
+ * validate() checks an object fetched for it (well-formed, signed by whom
+ * the caller expects), fills *info and may compile an index of it (*idx,
+ * malloc()ed, stored beside it).  It returns 0 or a PX_ERR_* (the object is
+ * then dropped and the cache is left as it was).
+ * check_index() says whether a stored index is sound for the entry whose
+ * metadata is meta (0) or must be rebuilt from the object (a PX_ERR_*);
+ * NULL when the kind has no index.
  */
-typedef int (*px_validate_fn)(
-    void *arg, const unsigned char *der, size_t len, struct px_obj_info *info);
+struct px_validator {
+	int (*validate)(void *arg, const unsigned char *der, size_t len,
+	    struct px_obj_info *info, unsigned char **idx, size_t *idx_len);
+	int (*check_index)(void *arg, const unsigned char *idx, size_t len,
+	    const unsigned char sha256[32]);
+	void *arg;
+};
 
 /* Everything the disk cache records of one URL (DESIGN.md section 5). */
 struct px_meta {
@@ -61,10 +71,17 @@ struct px_meta {
 	unsigned char sha256[32]; /* of the object */
 };
 
-/* A cached or fetched object, as px_cache_get() returns it. */
+/*
+ * A cached or fetched object, as px_cache_get() returns it.  With an index
+ * (a CRL found in the cache), der is NULL and idx maps the compiled index:
+ * the object itself is not read.
+ */
 struct px_object {
-	unsigned char *der;
+	unsigned char *der; /* NULL when answered from the index */
 	size_t len;
+	unsigned char *idx;
+	size_t idx_len;
+	int idx_mapped; /* idx is an mmap() of the .idx file */
 	struct px_meta meta;
 	enum px_source source;
 	int stale; /* served past its freshness because the network failed */
@@ -97,14 +114,14 @@ void px_cache_free(struct px_cache *cache);
 
 /*
  * Returns the object at url, from the caches or the network, validated by
- * validate(arg, ...) before it is stored.  *objp is set (caller frees with
+ * v before it is stored.  *objp is set (caller frees with
  * px_object_free) on success.  Errors: PX_ERR_OFFLINE (offline mode or the
  * URL is on the offline list), PX_ERR_NOT_ALLOWED (outside allowed_urls, or
  * a scheme we do not fetch), PX_ERR_TIMEOUT, PX_ERR_NETWORK, PX_ERR_TOO_BIG,
  * or the validator's error.  One trace line per call.
  */
 int px_cache_get(struct px_cache *cache, const char *url, enum px_kind kind,
-    struct px_budget *budget, px_validate_fn validate, void *arg,
+    struct px_budget *budget, const struct px_validator *v,
     struct px_object **objp) PX_WUR;
 void px_object_free(struct px_object *obj);
 

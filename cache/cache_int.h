@@ -29,13 +29,31 @@ int px_cdir_open(const char *path, int user, struct px_cdir *d) PX_WUR;
 void px_cdir_close(struct px_cdir *d);
 /* The file name stem of a cache key: SHA-256 of key in hex. */
 void px_cache_key(const char *key, char hex[PX_KEY_HEX]);
-/* Loads an entry.  Returns 0, PX_ERR_NOT_FOUND, or PX_ERR_BAD_FORMAT for a
- * damaged entry (logged, removed when writable). */
-int px_disk_load(const struct px_cdir *d, const char *hex, size_t max,
-    struct px_meta *meta, unsigned char **derp, size_t *lenp) PX_WUR;
-/* Stores an entry atomically (object first, metadata last). */
+/* Loads an entry's metadata.  Returns 0, PX_ERR_NOT_FOUND, or
+ * PX_ERR_BAD_FORMAT for damaged metadata (logged, entry removed when
+ * writable). */
+int px_disk_load_meta(
+    const struct px_cdir *d, const char *hex, struct px_meta *meta) PX_WUR;
+/* Reads the object of an entry and checks it against its metadata (size,
+ * SHA-256).  Returns 0, or PX_ERR_BAD_FORMAT (logged, entry removed). */
+int px_disk_load_der(const struct px_cdir *d, const char *hex,
+    const struct px_meta *meta, size_t max, unsigned char **derp,
+    size_t *lenp) PX_WUR;
+/* Checks that the object file is there with the recorded size, without
+ * reading it (the warm path).  Returns 0 or PX_ERR_BAD_FORMAT (removed). */
+int px_disk_check_der(const struct px_cdir *d, const char *hex,
+    const struct px_meta *meta) PX_WUR;
+/* Maps an entry's index read-only (munmap it).  Returns 0,
+ * PX_ERR_NOT_FOUND or PX_ERR_BAD_FORMAT. */
+int px_disk_map_idx(const struct px_cdir *d, const char *hex, size_t max,
+    void **mapp, size_t *lenp) PX_WUR;
+/* Stores an entry atomically: object, index (may be NULL), metadata. */
 int px_disk_store(const struct px_cdir *d, const char *hex,
-    const struct px_meta *meta, const unsigned char *der, size_t len) PX_WUR;
+    const struct px_meta *meta, const unsigned char *der, size_t len,
+    const unsigned char *idx, size_t idx_len) PX_WUR;
+/* Replaces an entry's index. */
+int px_disk_store_idx(const struct px_cdir *d, const char *hex,
+    const unsigned char *idx, size_t len) PX_WUR;
 /* Rewrites only the metadata of an entry. */
 int px_disk_store_meta(const struct px_cdir *d, const char *hex,
     const struct px_meta *meta) PX_WUR;

@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,22 +130,18 @@ discard(const struct px_cdir *d, const char *hex, const char *why)
 }
 
 int
-px_disk_load(const struct px_cdir *d, const char *hex, size_t max,
-    struct px_meta *meta, unsigned char **derp, size_t *lenp)
+px_disk_load_meta(
+    const struct px_cdir *d, const char *hex, struct px_meta *meta)
 {
-	char path[PATH_MAX], *text = NULL, *der = NULL;
-	unsigned char md[SHA256_DIGEST_LENGTH];
+	char path[PATH_MAX], *text = NULL;
 	size_t len;
-	int r;
 
-	*derp = NULL;
-	*lenp = 0;
 	memset(meta, 0, sizeof(*meta));
 	entry_path(path, sizeof(path), d, hex, "meta");
 	if (access(path, F_OK) == -1 && errno == ENOENT)
 		return PX_ERR_NOT_FOUND;
-	if ((r = px_read_file(
-	         path, PX_META_MAX, PX_READ_NOFOLLOW, &text, &len)) != 0) {
+	if (px_read_file(path, PX_META_MAX, PX_READ_NOFOLLOW, &text, &len) !=
+	    0) {
 		discard(d, hex, "unreadable metadata");
 		return PX_ERR_BAD_FORMAT;
 	}
@@ -153,11 +151,24 @@ px_disk_load(const struct px_cdir *d, const char *hex, size_t max,
 		return PX_ERR_BAD_FORMAT;
 	}
 	free(text);
+	return 0;
+}
+
+int
+px_disk_load_der(const struct px_cdir *d, const char *hex,
+    const struct px_meta *meta, size_t max, unsigned char **derp, size_t *lenp)
+{
+	char path[PATH_MAX], *der = NULL;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	size_t len;
+	int r;
+
+	*derp = NULL;
+	*lenp = 0;
 	entry_path(path, sizeof(path), d, hex, "der");
 	if ((r = px_read_file(path, max, PX_READ_NOFOLLOW, &der, &len)) != 0 ||
 	    len != meta->size) {
 		free(der);
-		px_meta_clear(meta);
 		discard(d, hex,
 		    r != 0 ? "unreadable object"
 		           : "object size differs from metadata");
@@ -166,13 +177,66 @@ px_disk_load(const struct px_cdir *d, const char *hex, size_t max,
 	SHA256((unsigned char *)der, len, md);
 	if (memcmp(md, meta->sha256, sizeof(md)) != 0) {
 		free(der);
-		px_meta_clear(meta);
 		discard(d, hex, "object does not match its metadata");
 		return PX_ERR_BAD_FORMAT;
 	}
 	*derp = (unsigned char *)der;
 	*lenp = len;
 	return 0;
+}
+
+int
+px_disk_check_der(
+    const struct px_cdir *d, const char *hex, const struct px_meta *meta)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	entry_path(path, sizeof(path), d, hex, "der");
+	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size != meta->size) {
+		discard(d, hex, "object missing or not of the recorded size");
+		return PX_ERR_BAD_FORMAT;
+	}
+	return 0;
+}
+
+int
+px_disk_map_idx(const struct px_cdir *d, const char *hex, size_t max,
+    void **mapp, size_t *lenp)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	void *map;
+	int fd;
+
+	*mapp = NULL;
+	*lenp = 0;
+	entry_path(path, sizeof(path), d, hex, "idx");
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? PX_ERR_NOT_FOUND : PX_ERR_BAD_FORMAT;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > max) {
+		close(fd);
+		return PX_ERR_BAD_FORMAT;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return PX_ERR_IO;
+	*mapp = map;
+	*lenp = (size_t)st.st_size;
+	return 0;
+}
+
+int
+px_disk_store_idx(const struct px_cdir *d, const char *hex,
+    const unsigned char *idx, size_t len)
+{
+	char path[PATH_MAX];
+
+	entry_path(path, sizeof(path), d, hex, "idx");
+	return px_disk_write(d, path, idx, len);
 }
 
 int
@@ -251,17 +315,27 @@ px_disk_store_meta(
 
 int
 px_disk_store(const struct px_cdir *d, const char *hex,
-    const struct px_meta *meta, const unsigned char *der, size_t len)
+    const struct px_meta *meta, const unsigned char *der, size_t len,
+    const unsigned char *idx, size_t idx_len)
 {
 	char path[PATH_MAX];
 	int r;
 
 	if (!d->writable)
 		return PX_ERR_INVALID_ARG;
-	/* The object first: metadata naming its hash makes it visible. */
+	/*
+	 * The object and its index first: the metadata naming the object's
+	 * hash, written last, makes the new entry visible.  A reader between
+	 * the renames sees a hash mismatch and treats the entry as absent.
+	 */
 	entry_path(path, sizeof(path), d, hex, "der");
 	if ((r = px_disk_write(d, path, der, len)) != 0)
 		return r;
+	entry_path(path, sizeof(path), d, hex, "idx");
+	if (idx != NULL && (r = px_disk_write(d, path, idx, idx_len)) != 0)
+		return r;
+	if (idx == NULL && unlink(path) == -1 && errno != ENOENT)
+		return PX_ERR_IO;
 	return px_disk_store_meta(d, hex, meta);
 }
 

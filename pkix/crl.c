@@ -30,11 +30,14 @@ px_crl_free(struct px_crl *c)
 	if (c == NULL)
 		return;
 	X509_CRL_free(c->crl);
+	if (c->own_issuer)
+		X509_NAME_free(c->issuer);
 	ASN1_INTEGER_free(c->number);
 	ASN1_INTEGER_free(c->base);
 	ISSUING_DIST_POINT_free(c->idp);
 	OPENSSL_free(c->idp_der);
 	free(c->label);
+	px_object_free(c->owner);
 	free(c);
 }
 
@@ -122,6 +125,7 @@ crl_wrap(X509_CRL *x, const char *label, struct px_crl **out)
 		goto out;
 	}
 	c->crl = x;
+	c->issuer = X509_CRL_get_issuer(x);
 	if (px_asn1_time(X509_CRL_get0_lastUpdate(x), &c->this_update) != 0) {
 		px_warn("%s: CRL has an unreadable thisUpdate", label);
 		r = PX_ERR_BAD_FORMAT;
@@ -218,15 +222,22 @@ out:
 int
 px_crl_check_issuer(const struct px_crl *c, X509 *issuer)
 {
+	unsigned char md[32];
 	EVP_PKEY *key;
 	uint32_t ku;
 
-	if (X509_NAME_cmp(X509_CRL_get_issuer(c->crl),
-	        X509_get_subject_name(issuer)) != 0)
+	if (X509_NAME_cmp(c->issuer, X509_get_subject_name(issuer)) != 0)
 		return PX_ERR_UNTRUSTED;
 	ku = X509_get_key_usage(issuer);
 	if (ku != UINT32_MAX && (ku & KU_CRL_SIGN) == 0)
 		return PX_ERR_WRONG_USAGE;
+	if (c->crl == NULL) {
+		/* Indexed: its signature was verified before it was stored. */
+		if (!c->has_signer || px_spki_sha256(issuer, md) != 0 ||
+		    memcmp(md, c->signer_sha256, sizeof(md)) != 0)
+			return PX_ERR_BAD_SIGNATURE;
+		return 0;
+	}
 	if ((key = X509_get0_pubkey(issuer)) == NULL ||
 	    X509_CRL_verify(c->crl, key) != 1) {
 		ERR_clear_error();
@@ -320,8 +331,7 @@ px_crl_delta_fits(const struct px_crl *base, const struct px_crl *delta)
 {
 	if (delta->base == NULL || base->base != NULL || base->number == NULL)
 		return 0;
-	if (X509_NAME_cmp(X509_CRL_get_issuer(base->crl),
-	        X509_CRL_get_issuer(delta->crl)) != 0)
+	if (X509_NAME_cmp(base->issuer, delta->issuer) != 0)
 		return 0;
 	/* Same scope: both without IDP, or the same IDP. */
 	if (base->idp_der_len != delta->idp_der_len ||
@@ -358,6 +368,8 @@ px_crl_lookup(
 	ASN1_ENUMERATED *reason;
 	int crit;
 
+	if (c->crl == NULL)
+		return px_crl_index_lookup(c, serial, e);
 	e->revoked_at = 0;
 	e->reason = -1;
 	/* Returns 1 when listed, 2 for removeFromCRL, 0 when absent. */

@@ -15,9 +15,21 @@
 #define PX_REASON_CERTIFICATE_HOLD 6
 #define PX_REASON_REMOVE_FROM_CRL 8
 
-/* A parsed CRL with the facts the revocation rules need. */
+/*
+ * A CRL with the facts the revocation rules need: parsed (crl set), or
+ * loaded from its compiled index (crl NULL, recs set), which is how a cached
+ * CRL is checked without parsing it again.
+ */
 struct px_crl {
 	X509_CRL *crl;
+	X509_NAME *issuer;         /* the CRL's issuer */
+	int own_issuer;            /* issuer was allocated for an index */
+	const unsigned char *recs; /* index records, sorted by serial */
+	size_t nrecs;
+	size_t width;                    /* serial bytes per record */
+	unsigned char signer_sha256[32]; /* index: SPKI that signed it */
+	int has_signer;
+	struct px_object *owner; /* holds the index memory; freed with it */
 	char *label;             /* file name or URL, for messages */
 	ASN1_INTEGER *number;    /* cRLNumber, NULL when absent */
 	ASN1_INTEGER *base;      /* deltaCRLIndicator, NULL for a base CRL */
@@ -63,6 +75,27 @@ int px_crl_lookup(const struct px_crl *crl, const ASN1_INTEGER *serial,
     struct px_crl_entry *e);
 /* Formats "#N" (or "without number") for messages. */
 const char *px_crl_number_str(const struct px_crl *crl, char *buf, size_t len);
+
+/*
+ * Compiles crl (parsed, signed by signer) into an index blob (caller frees).
+ * Returns 0, PX_ERR_UNSUPPORTED (serials over 32 bytes) or PX_ERR_NOMEM.
+ */
+int px_crl_index_build(const struct px_crl *crl, X509 *signer,
+    const unsigned char der_sha256[32], unsigned char **out,
+    size_t *outlen) PX_WUR;
+/*
+ * Loads a CRL from an index blob (which must outlive it), checking every
+ * bound and, when der_sha256 is not NULL, that it indexes that object.
+ * Returns 0, PX_ERR_BAD_FORMAT or PX_ERR_NOMEM.
+ */
+int px_crl_from_index(const unsigned char *idx, size_t len,
+    const unsigned char der_sha256[32], const char *label,
+    struct px_crl **out) PX_WUR;
+/* Binary search of an indexed CRL.  Returns 1 and fills *e when listed. */
+int px_crl_index_lookup(const struct px_crl *crl, const ASN1_INTEGER *serial,
+    struct px_crl_entry *e);
+/* SHA-256 of x's SubjectPublicKeyInfo.  Returns 0 or PX_ERR_CRYPTO. */
+int px_spki_sha256(X509 *x, unsigned char md[32]) PX_WUR;
 
 /* Converts an ASN1_TIME to time_t.  Returns 0 or PX_ERR_BAD_FORMAT. */
 int px_asn1_time(const ASN1_TIME *t, time_t *out) PX_WUR;

@@ -8,6 +8,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/sha.h>
 #include <openssl/x509_vfy.h>
 
 #include "../common/log.h"
@@ -323,8 +324,7 @@ crl_usable(struct rev *v, const struct px_crl *c, X509 *cert, X509 *issuer,
 	char t[32], msg[160];
 	int r;
 
-	if (X509_NAME_cmp(
-	        X509_CRL_get_issuer(c->crl), X509_get_issuer_name(cert)) != 0)
+	if (X509_NAME_cmp(c->issuer, X509_get_issuer_name(cert)) != 0)
 		return 0;
 	if (c->unusable != NULL) {
 		note(why, len, c->label, c->unusable);
@@ -385,18 +385,21 @@ struct crl_check {
 	struct px_pkix *px; /* any CA certificate of the stores */
 };
 
-/* Returns 0 when a CA certificate of the stores signed c. */
+/* Finds the CA certificate of the stores that signed c. */
 static int
-any_issuer(struct px_pkix *px, const struct px_crl *c)
+any_issuer(struct px_pkix *px, const struct px_crl *c, X509 **signerp)
 {
 	STACK_OF(X509) *pools[2] = { px->st.roots, px->st.intermediates };
+	X509 *x;
 	int i, j, r = PX_ERR_UNTRUSTED;
 
 	for (i = 0; i < 2; i++)
 		for (j = 0; j < sk_X509_num(pools[i]); j++) {
-			r = px_crl_check_issuer(c, sk_X509_value(pools[i], j));
-			if (r == 0)
+			x = sk_X509_value(pools[i], j);
+			if ((r = px_crl_check_issuer(c, x)) == 0) {
+				*signerp = x;
 				return 0;
+			}
 		}
 	return r == PX_ERR_UNTRUSTED ? r : PX_ERR_BAD_SIGNATURE;
 }
@@ -413,13 +416,18 @@ keep_first(void *arg, struct px_crl *crl)
 	return 0;
 }
 
-/* The validator for the cache: a well-formed CRL signed by the issuer. */
+/*
+ * The validator for the cache: a well-formed CRL signed by the issuer,
+ * compiled into its index.
+ */
 static int
-validate_crl(
-    void *arg, const unsigned char *der, size_t len, struct px_obj_info *info)
+validate_crl(void *arg, const unsigned char *der, size_t len,
+    struct px_obj_info *info, unsigned char **idx, size_t *idx_len)
 {
 	struct crl_check *cc = arg;
+	unsigned char md[32];
 	struct px_crl *c = NULL;
+	X509 *signer = cc->issuer;
 	BIGNUM *bn = NULL;
 	char *name, *p;
 	int r;
@@ -430,10 +438,10 @@ validate_crl(
 		r = PX_ERR_UNSUPPORTED;
 		goto out;
 	}
-	if (cc->issuer != NULL)
-		r = px_crl_check_issuer(c, cc->issuer);
+	if (signer != NULL)
+		r = px_crl_check_issuer(c, signer);
 	else
-		r = any_issuer(cc->px, c);
+		r = any_issuer(cc->px, c, &signer);
 	if (r != 0)
 		goto out;
 	info->this_update = c->this_update;
@@ -441,7 +449,7 @@ validate_crl(
 	info->entries = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(c->crl));
 	if (info->entries < 0)
 		info->entries = 0;
-	if ((name = name_str(X509_CRL_get_issuer(c->crl))) != NULL) {
+	if ((name = name_str(c->issuer)) != NULL) {
 		snprintf(info->issuer, sizeof(info->issuer), "%s", name);
 		/* One printable line in the metadata. */
 		for (p = info->issuer; *p != '\0'; p++)
@@ -454,9 +462,23 @@ validate_crl(
 	    (bn = ASN1_INTEGER_to_BN(c->number, NULL)) != NULL &&
 	    BN_num_bytes(bn) <= (int)sizeof(info->number))
 		info->number_len = (size_t)BN_bn2bin(bn, info->number);
+	SHA256(der, len, md);
+	r = px_crl_index_build(c, signer, md, idx, idx_len);
 out:
 	BN_free(bn);
 	px_crl_free(c);
+	return r;
+}
+
+static int
+check_crl_index(void *arg, const unsigned char *idx, size_t len,
+    const unsigned char sha256[32])
+{
+	struct px_crl *c;
+	int r;
+
+	if ((r = px_crl_from_index(idx, len, sha256, "index", &c)) == 0)
+		px_crl_free(c);
 	return r;
 }
 
@@ -464,11 +486,11 @@ int
 px_pkix_fetch_crl(struct px_pkix *px, const char *url, struct px_object **objp)
 {
 	struct crl_check cc = { NULL, px };
+	struct px_validator v = { validate_crl, check_crl_index, &cc };
 	struct px_budget b;
 
 	px_budget_init(&b, px->cfg);
-	return px_cache_get(
-	    px->cache, url, PX_KIND_CRL, &b, validate_crl, &cc, objp);
+	return px_cache_get(px->cache, url, PX_KIND_CRL, &b, &v, objp);
 }
 
 void
@@ -487,6 +509,7 @@ fetch_crl(struct rev *v, STACK_OF(DIST_POINT) *dps, X509 *cert, X509 *issuer,
     const struct px_crl *base, char *why, size_t len)
 {
 	struct crl_check cc = { issuer, v->px };
+	struct px_validator val = { validate_crl, check_crl_index, &cc };
 	struct px_object *obj = NULL;
 	struct px_crl *c = NULL;
 	DIST_POINT *dp;
@@ -511,22 +534,26 @@ fetch_crl(struct rev *v, STACK_OF(DIST_POINT) *dps, X509 *cert, X509 *issuer,
 			        gn->d.uniformResourceIdentifier) != strlen(url))
 				continue; /* an embedded NUL */
 			r = px_cache_get(v->px->cache, url, PX_KIND_CRL,
-			    &v->budget, validate_crl, &cc, &obj);
+			    &v->budget, &val, &obj);
 			if (r != 0) {
 				note(why, len, url, px_strerror(r));
 				continue;
 			}
-			r = px_crl_parse(
-			    obj->der, obj->len, url, keep_first, &c);
+			/* The index holds all the rules need: no parsing. */
+			if (obj->idx != NULL)
+				r = px_crl_from_index(obj->idx, obj->idx_len,
+				    obj->meta.sha256, url, &c);
+			else
+				r = PX_ERR_BAD_FORMAT;
 			if (r == 0) {
 				c->src = obj->source;
+				c->owner = obj;
+				obj = NULL;
 				if ((base == NULL) == (c->base == NULL) &&
 				    (base == NULL ||
 				        px_crl_delta_fits(base, c)) &&
-				    crl_usable(v, c, cert, issuer, why, len)) {
-					px_object_free(obj);
+				    crl_usable(v, c, cert, issuer, why, len))
 					return c;
-				}
 			}
 			px_crl_free(c);
 			c = NULL;
