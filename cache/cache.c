@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <openssl/sha.h>
@@ -163,7 +162,7 @@ px_cache_set_clock(struct px_cache *c, time_t (*now)(void))
 	px_offline_set_clock(c->offline, c->now);
 }
 
-static void free_idx(unsigned char *idx, size_t len, int mapped);
+static void blob_clear(struct px_blob *b);
 
 void
 px_object_free(struct px_object *o)
@@ -171,7 +170,7 @@ px_object_free(struct px_object *o)
 	if (o == NULL)
 		return;
 	free(o->der);
-	free_idx(o->idx, o->idx_len, o->idx_mapped);
+	blob_clear(&o->idx);
 	px_meta_clear(&o->meta);
 	free(o);
 }
@@ -224,21 +223,28 @@ struct entry {
 	struct px_meta meta; /* meta.url is NULL when there is no entry */
 	unsigned char *der;  /* NULL when answered from the index */
 	size_t len;
-	unsigned char *idx;
-	size_t idx_len;
-	int idx_mapped;
+	struct px_blob idx;
 	struct px_cdir *dir;
 };
 
 #define HAVE(e) ((e)->meta.url != NULL)
 
 static void
-free_idx(unsigned char *idx, size_t len, int mapped)
+blob_clear(struct px_blob *b)
 {
-	if (idx != NULL && mapped)
-		munmap(idx, len);
-	else
-		free(idx);
+	free(b->mem);
+	if (b->fd != -1)
+		close(b->fd);
+	b->mem = NULL;
+	b->fd = -1;
+	b->len = 0;
+}
+
+static void
+entry_init(struct entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->idx.fd = -1;
 }
 
 static void
@@ -246,8 +252,8 @@ entry_clear(struct entry *e)
 {
 	px_meta_clear(&e->meta);
 	free(e->der);
-	free_idx(e->idx, e->idx_len, e->idx_mapped);
-	memset(e, 0, sizeof(*e));
+	blob_clear(&e->idx);
+	entry_init(e);
 }
 
 /*
@@ -263,27 +269,25 @@ load_one(struct px_cache *c, struct px_cdir *d, const char *hex,
 	struct px_obj_info info;
 	size_t max = c->cfg->max_object_size, il = 0;
 	unsigned char *idx = NULL;
-	void *map;
+	struct px_blob b = { NULL, -1, 0 };
 
-	memset(t, 0, sizeof(*t));
+	entry_init(t);
 	if (px_disk_load_meta(d, hex, &t->meta) != 0)
 		return -1;
 	if (strcmp(t->meta.url, url) != 0) /* a hash collision? */
 		goto fail;
 	t->dir = d;
 	if (v->check_index != NULL &&
-	    px_disk_map_idx(d, hex, 4 * max, &map, &il) == 0) {
-		if (v->check_index(v->arg, map, il, t->meta.sha256) == 0) {
+	    px_disk_open_idx(d, hex, 4 * max, &b.fd, &b.len) == 0) {
+		if (v->check_index(v->arg, &b, t->meta.sha256) == 0) {
 			if (px_disk_check_der(d, hex, &t->meta) != 0) {
-				munmap(map, il);
+				blob_clear(&b);
 				goto fail;
 			}
-			t->idx = map;
-			t->idx_len = il;
-			t->idx_mapped = 1;
+			t->idx = b;
 			return 0;
 		}
-		munmap(map, il);
+		blob_clear(&b);
 		px_warn("%s cache entry %s: damaged index; rebuilt from the "
 		        "object",
 		    d->name, hex);
@@ -298,8 +302,8 @@ load_one(struct px_cache *c, struct px_cdir *d, const char *hex,
 		goto fail;
 	if (idx != NULL && d->writable && px_disk_store_idx(d, hex, idx, il))
 		px_warn("%s cache entry %s: index not stored", d->name, hex);
-	t->idx = idx;
-	t->idx_len = il;
+	t->idx.mem = idx;
+	t->idx.len = il;
 	return 0;
 fail:
 	entry_clear(t);
@@ -314,7 +318,7 @@ load_entry(struct px_cache *c, const char *hex, const char *url,
 	struct entry t;
 	int i;
 
-	memset(e, 0, sizeof(*e));
+	entry_init(e);
 	for (i = 0; i < c->ndirs; i++) {
 		if (load_one(c, &c->dirs[i], hex, url, v, &t) != 0)
 			continue;
@@ -337,12 +341,10 @@ hand_out(
 	o->der = e->der;
 	o->len = e->der != NULL ? e->len : e->meta.size;
 	o->idx = e->idx;
-	o->idx_len = e->idx_len;
-	o->idx_mapped = e->idx_mapped;
 	o->meta = e->meta;
 	o->source = src;
 	o->stale = stale;
-	memset(e, 0, sizeof(*e));
+	entry_init(e);
 	*objp = o;
 	return 0;
 }
@@ -467,8 +469,8 @@ store(struct px_cache *c, const char *hex, struct entry *e)
 	e->meta.size = e->len;
 	if (c->wdir == NULL)
 		return 0;
-	if ((r = px_disk_store(c->wdir, hex, &e->meta, e->der, e->len, e->idx,
-	         e->idx_len)) != 0)
+	if ((r = px_disk_store(c->wdir, hex, &e->meta, e->der, e->len,
+	         e->idx.mem, e->idx.len)) != 0)
 		px_warn("%s: not stored in the %s cache: %s", e->meta.url,
 		    c->wdir->name, px_strerror(r));
 	e->dir = c->wdir;
@@ -514,7 +516,7 @@ refresh(struct px_cache *c, const char *url, const char *hex, enum px_kind kind,
 	size_t bytes = 0;
 	int r, retried = 0, conditional = 1;
 
-	memset(&n, 0, sizeof(n));
+	entry_init(&n);
 again:
 	memset(&resp, 0, sizeof(resp));
 	r = http_request(c, url, e, max_age, conditional, timeout_ms, &resp);
@@ -555,8 +557,8 @@ again:
 		goto out;
 	}
 	memset(&info, 0, sizeof(info));
-	if ((r = v->validate(v->arg, resp.body, resp.len, &info, &n.idx,
-	         &n.idx_len)) != 0) {
+	if ((r = v->validate(v->arg, resp.body, resp.len, &info, &n.idx.mem,
+	         &n.idx.len)) != 0) {
 		px_warn("%s: the object fetched was rejected: %s; the cache "
 		        "is left as it was",
 		    url, px_strerror(r));
@@ -565,8 +567,7 @@ again:
 	}
 	if (info.next_update != 0 && info.next_update < now && !retried) {
 		/* Seed 003: assume a proxy returned a stale copy: ask again. */
-		free(n.idx);
-		n.idx = NULL;
+		blob_clear(&n.idx);
 		retried = 1;
 		conditional = 0;
 		max_age = 0;
@@ -595,7 +596,7 @@ again:
 		goto out;
 	entry_clear(e);
 	*e = n;
-	memset(&n, 0, sizeof(n));
+	entry_init(&n);
 	*srcp = PX_SRC_NETWORK;
 	r = 0;
 out:
@@ -619,7 +620,7 @@ px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
 	int lockfd = -1, r, offline = 0;
 
 	*objp = NULL;
-	memset(&e, 0, sizeof(e));
+	entry_init(&e);
 	px_cache_key(url, hex);
 	load_entry(c, hex, url, v, &e);
 	if (HAVE(&e) && now < fresh_until(&e.meta)) {

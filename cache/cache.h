@@ -39,6 +39,22 @@ struct px_obj_info {
 };
 
 /*
+ * An index as the cache hands it out: in memory (just built) or an open
+ * file read with pread(), so that a binary search brings a few records into
+ * the process and not the pages of a large mapping.
+ */
+struct px_blob {
+	unsigned char *mem; /* or NULL */
+	int fd;             /* or -1 */
+	size_t len;
+};
+
+/* Reads n bytes at off.  Returns 0, or PX_ERR_BAD_FORMAT when the range
+ * is outside the blob or the read comes up short. */
+int px_blob_read(
+    const struct px_blob *b, size_t off, void *buf, size_t n) PX_WUR;
+
+/*
  * What the caller knows of the objects of a URL:
  * validate() checks an object fetched for it (well-formed, signed by whom
  * the caller expects), fills *info and may compile an index of it (*idx,
@@ -51,7 +67,7 @@ struct px_obj_info {
 struct px_validator {
 	int (*validate)(void *arg, const unsigned char *der, size_t len,
 	    struct px_obj_info *info, unsigned char **idx, size_t *idx_len);
-	int (*check_index)(void *arg, const unsigned char *idx, size_t len,
+	int (*check_index)(void *arg, const struct px_blob *idx,
 	    const unsigned char sha256[32]);
 	void *arg;
 };
@@ -73,15 +89,13 @@ struct px_meta {
 
 /*
  * A cached or fetched object, as px_cache_get() returns it.  With an index
- * (a CRL found in the cache), der is NULL and idx maps the compiled index:
+ * (a CRL found in the cache), der is NULL and idx is the compiled index:
  * the object itself is not read.
  */
 struct px_object {
 	unsigned char *der; /* NULL when answered from the index */
 	size_t len;
-	unsigned char *idx;
-	size_t idx_len;
-	int idx_mapped; /* idx is an mmap() of the .idx file */
+	struct px_blob idx; /* mem NULL and fd -1 when none */
 	struct px_meta meta;
 	enum px_source source;
 	int stale; /* served past its freshness because the network failed */

@@ -43,10 +43,10 @@ int px_disk_load_der(const struct px_cdir *d, const char *hex,
  * reading it (the warm path).  Returns 0 or PX_ERR_BAD_FORMAT (removed). */
 int px_disk_check_der(const struct px_cdir *d, const char *hex,
     const struct px_meta *meta) PX_WUR;
-/* Maps an entry's index read-only (munmap it).  Returns 0,
+/* Opens an entry's index read-only (close it).  Returns 0,
  * PX_ERR_NOT_FOUND or PX_ERR_BAD_FORMAT. */
-int px_disk_map_idx(const struct px_cdir *d, const char *hex, size_t max,
-    void **mapp, size_t *lenp) PX_WUR;
+int px_disk_open_idx(const struct px_cdir *d, const char *hex, size_t max,
+    int *fdp, size_t *lenp) PX_WUR;
 /* Stores an entry atomically: object, index (may be NULL), metadata. */
 int px_disk_store(const struct px_cdir *d, const char *hex,
     const struct px_meta *meta, const unsigned char *der, size_t len,

@@ -202,15 +202,14 @@ px_disk_check_der(
 }
 
 int
-px_disk_map_idx(const struct px_cdir *d, const char *hex, size_t max,
-    void **mapp, size_t *lenp)
+px_disk_open_idx(const struct px_cdir *d, const char *hex, size_t max, int *fdp,
+    size_t *lenp)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	void *map;
 	int fd;
 
-	*mapp = NULL;
+	*fdp = -1;
 	*lenp = 0;
 	entry_path(path, sizeof(path), d, hex, "idx");
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
@@ -220,12 +219,32 @@ px_disk_map_idx(const struct px_cdir *d, const char *hex, size_t max,
 		close(fd);
 		return PX_ERR_BAD_FORMAT;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		return PX_ERR_IO;
-	*mapp = map;
+	*fdp = fd;
 	*lenp = (size_t)st.st_size;
+	return 0;
+}
+
+int
+px_blob_read(const struct px_blob *b, size_t off, void *buf, size_t n)
+{
+	ssize_t got;
+	size_t done = 0;
+
+	if (off > b->len || n > b->len - off)
+		return PX_ERR_BAD_FORMAT;
+	if (b->mem != NULL) {
+		memcpy(buf, b->mem + off, n);
+		return 0;
+	}
+	while (done < n) {
+		got = pread(
+		    b->fd, (char *)buf + done, n - done, (off_t)(off + done));
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return PX_ERR_BAD_FORMAT;
+		done += (size_t)got;
+	}
 	return 0;
 }
 

@@ -229,49 +229,57 @@ get_integer(const unsigned char *lenp, const unsigned char *p)
 }
 
 int
-px_crl_from_index(const unsigned char *idx, size_t len,
-    const unsigned char der_sha256[32], const char *label, struct px_crl **out)
+px_crl_from_index(const struct px_blob *b, const unsigned char der_sha256[32],
+    const char *label, struct px_crl **out)
 {
 	struct px_crl *c = NULL;
+	unsigned char fixed[FIXED], *var = NULL;
 	const unsigned char *p;
 	uint32_t hdr, w, isslen, idplen;
 	uint64_t n;
+	size_t len = b->len;
 	int r = PX_ERR_BAD_FORMAT;
 
 	*out = NULL;
 	/* Every bound is checked before anything is read through it. */
-	if (len < FIXED || memcmp(idx, MAGIC, 8) != 0)
+	if (px_blob_read(b, 0, fixed, FIXED) != 0 ||
+	    memcmp(fixed, MAGIC, 8) != 0)
 		return PX_ERR_BAD_FORMAT;
-	hdr = get32(idx + 8);
-	w = get32(idx + 12);
-	n = get64(idx + 16);
-	isslen = get32(idx + 172);
-	idplen = get32(idx + 176);
-	if (hdr < FIXED || hdr > len || hdr % 8 != 0 || w < 1 || w > W_MAX ||
-	    isslen == 0 || isslen > hdr - FIXED ||
-	    idplen > hdr - FIXED - isslen || idx[105] > 32 || idx[138] > 32 ||
-	    n > (len - hdr) / REC(w) || hdr + n * REC(w) != len)
+	hdr = get32(fixed + 8);
+	w = get32(fixed + 12);
+	n = get64(fixed + 16);
+	isslen = get32(fixed + 172);
+	idplen = get32(fixed + 176);
+	if (hdr < FIXED || hdr > len || hdr % 8 != 0 || hdr > (1U << 20) ||
+	    w < 1 || w > W_MAX || isslen == 0 || isslen > hdr - FIXED ||
+	    idplen > hdr - FIXED - isslen || fixed[105] > 32 ||
+	    fixed[138] > 32 || n > (len - hdr) / REC(w) ||
+	    hdr + n * REC(w) != len)
 		return PX_ERR_BAD_FORMAT;
-	if (der_sha256 != NULL && memcmp(idx + 40, der_sha256, 32) != 0)
+	if (der_sha256 != NULL && memcmp(fixed + 40, der_sha256, 32) != 0)
 		return PX_ERR_BAD_FORMAT;
+	if ((var = malloc(isslen + idplen)) == NULL)
+		return PX_ERR_NOMEM;
+	if (px_blob_read(b, FIXED, var, isslen + idplen) != 0)
+		goto out;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->label = strdup(label)) == NULL) {
 		r = PX_ERR_NOMEM;
 		goto out;
 	}
-	p = idx + FIXED;
+	p = var;
 	if ((c->issuer = d2i_X509_NAME(NULL, &p, isslen)) == NULL ||
-	    p != idx + FIXED + isslen)
+	    p != var + isslen)
 		goto out;
 	c->own_issuer = 1;
 	if (idplen > 0) {
-		p = idx + FIXED + isslen;
+		p = var + isslen;
 		if ((c->idp = d2i_ISSUING_DIST_POINT(NULL, &p, idplen)) ==
 		        NULL ||
-		    p != idx + FIXED + isslen + idplen)
+		    p != var + isslen + idplen)
 			goto out;
-		if ((c->idp_der = OPENSSL_memdup(
-		         idx + FIXED + isslen, idplen)) == NULL) {
+		if ((c->idp_der = OPENSSL_memdup(var + isslen, idplen)) ==
+		    NULL) {
 			r = PX_ERR_NOMEM;
 			goto out;
 		}
@@ -282,20 +290,22 @@ px_crl_from_index(const unsigned char *idx, size_t len,
 			goto out;
 		}
 	}
-	c->this_update = (time_t)get64(idx + 24);
-	c->next_update = (time_t)get64(idx + 32);
-	memcpy(c->signer_sha256, idx + 72, 32);
+	c->this_update = (time_t)get64(fixed + 24);
+	c->next_update = (time_t)get64(fixed + 32);
+	memcpy(c->signer_sha256, fixed + 72, 32);
 	c->has_signer = 1;
-	c->has_freshest = idx[104] & 1;
-	c->number = get_integer(idx + 105, idx + 106);
-	c->base = get_integer(idx + 138, idx + 139);
-	c->recs = idx + hdr;
+	c->has_freshest = fixed[104] & 1;
+	c->number = get_integer(fixed + 105, fixed + 106);
+	c->base = get_integer(fixed + 138, fixed + 139);
+	c->blob = b;
+	c->recs_off = hdr;
 	c->nrecs = (size_t)n;
 	c->width = w;
 	*out = c;
 	c = NULL;
 	r = 0;
 out:
+	free(var);
 	px_crl_free(c);
 	ERR_clear_error();
 	return r;
@@ -305,7 +315,8 @@ int
 px_crl_index_lookup(
     const struct px_crl *c, const ASN1_INTEGER *serial, struct px_crl_entry *e)
 {
-	const unsigned char *rec, *s = ASN1_STRING_get0_data(serial);
+	const unsigned char *s = ASN1_STRING_get0_data(serial);
+	unsigned char rec[W_MAX + 11];
 	size_t lo = 0, hi = c->nrecs, mid,
 	       sl = (size_t)ASN1_STRING_length(serial);
 	int neg = ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER, r;
@@ -316,7 +327,10 @@ px_crl_index_lookup(
 		return 0;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		rec = c->recs + mid * REC(c->width);
+		/* A few records per lookup: pread(), not a mapping. */
+		if (px_blob_read(c->blob, c->recs_off + mid * REC(c->width),
+		        rec, REC(c->width)) != 0)
+			return 0;
 		/* A damaged length cannot read past its record. */
 		r = cmp_serial(neg, sl, s, rec[0] != 0,
 		    rec[1] <= c->width ? rec[1] : c->width, rec + 2);

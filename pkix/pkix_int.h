@@ -22,9 +22,10 @@
  */
 struct px_crl {
 	X509_CRL *crl;
-	X509_NAME *issuer;         /* the CRL's issuer */
-	int own_issuer;            /* issuer was allocated for an index */
-	const unsigned char *recs; /* index records, sorted by serial */
+	X509_NAME *issuer;          /* the CRL's issuer */
+	int own_issuer;             /* issuer was allocated for an index */
+	const struct px_blob *blob; /* index: its records, sorted by serial */
+	size_t recs_off;
 	size_t nrecs;
 	size_t width;                    /* serial bytes per record */
 	unsigned char signer_sha256[32]; /* index: SPKI that signed it */
@@ -88,7 +89,7 @@ int px_crl_index_build(const struct px_crl *crl, X509 *signer,
  * bound and, when der_sha256 is not NULL, that it indexes that object.
  * Returns 0, PX_ERR_BAD_FORMAT or PX_ERR_NOMEM.
  */
-int px_crl_from_index(const unsigned char *idx, size_t len,
+int px_crl_from_index(const struct px_blob *idx,
     const unsigned char der_sha256[32], const char *label,
     struct px_crl **out) PX_WUR;
 /* Binary search of an indexed CRL.  Returns 1 and fills *e when listed. */

@@ -471,13 +471,13 @@ out:
 }
 
 static int
-check_crl_index(void *arg, const unsigned char *idx, size_t len,
-    const unsigned char sha256[32])
+check_crl_index(
+    void *arg, const struct px_blob *idx, const unsigned char sha256[32])
 {
 	struct px_crl *c;
 	int r;
 
-	if ((r = px_crl_from_index(idx, len, sha256, "index", &c)) == 0)
+	if ((r = px_crl_from_index(idx, sha256, "index", &c)) == 0)
 		px_crl_free(c);
 	return r;
 }
@@ -540,9 +540,9 @@ fetch_crl(struct rev *v, STACK_OF(DIST_POINT) *dps, X509 *cert, X509 *issuer,
 				continue;
 			}
 			/* The index holds all the rules need: no parsing. */
-			if (obj->idx != NULL)
-				r = px_crl_from_index(obj->idx, obj->idx_len,
-				    obj->meta.sha256, url, &c);
+			if (obj->idx.mem != NULL || obj->idx.fd != -1)
+				r = px_crl_from_index(
+				    &obj->idx, obj->meta.sha256, url, &c);
 			else
 				r = PX_ERR_BAD_FORMAT;
 			if (r == 0) {
