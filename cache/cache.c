@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/sha.h>
@@ -26,6 +27,8 @@ struct px_cache {
 	int ndirs;
 	struct px_cdir *wdir;    /* where this process stores, or NULL */
 	struct px_cdir *machine; /* the machine cache, or NULL */
+	time_t resync;           /* as last read from machine/resync */
+	time_t resync_mtime;
 	struct px_offline *offline;
 	time_t (*now)(void);
 };
@@ -189,6 +192,73 @@ fresh_until(const struct px_meta *m)
 	return t;
 }
 
+/* Fresh, and not fetched before a resync time that has come (pkixctl
+ * resync invalidates what was fetched before it). */
+static int
+fresh(const struct px_meta *m, time_t now, time_t resync)
+{
+	if (resync != 0 && m->fetched_at < resync)
+		return 0;
+	return now < fresh_until(m);
+}
+
+#define RESYNC_FILE "resync"
+
+/* The resync time in force: 0, or a time that has come. */
+static time_t
+resync_time(struct px_cache *c, time_t now)
+{
+	char path[PATH_MAX], *text = NULL;
+	struct stat st;
+	long long v;
+	size_t len;
+
+	if (c->machine == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", c->machine->path, RESYNC_FILE);
+	if (stat(path, &st) == -1) {
+		c->resync = 0;
+		c->resync_mtime = 0;
+		return 0;
+	}
+	if (st.st_mtime != c->resync_mtime || c->resync_mtime == 0) {
+		c->resync = 0;
+		if (px_read_file(path, 64, PX_READ_NOFOLLOW, &text, &len) ==
+		        0 &&
+		    sscanf(text, "%lld", &v) == 1 && v > 0)
+			c->resync = (time_t)v;
+		free(text);
+		c->resync_mtime = st.st_mtime;
+	}
+	return c->resync <= now ? c->resync : 0;
+}
+
+int
+px_cache_resync_get(struct px_cache *c, time_t *t)
+{
+	*t = 0;
+	if (c->machine == NULL)
+		return PX_ERR_NOT_FOUND;
+	resync_time(c, 0);
+	*t = c->resync;
+	return *t != 0 ? 0 : PX_ERR_NOT_FOUND;
+}
+
+int
+px_cache_resync_set(struct px_cache *c, time_t t)
+{
+	char path[PATH_MAX], buf[32];
+
+	if (c->machine == NULL || !c->machine->writable) {
+		px_error("resync: the machine cache is not writable by this "
+		         "process (run as root)");
+		return PX_ERR_INSECURE;
+	}
+	snprintf(path, sizeof(path), "%s/%s", c->machine->path, RESYNC_FILE);
+	snprintf(buf, sizeof(buf), "%lld\n", (long long)t);
+	return px_disk_write(c->machine, path, buf, strlen(buf));
+}
+
 /* Whether a cached object may still serve when the network cannot. */
 static int
 usable(
@@ -218,14 +288,6 @@ compare_info(const struct px_obj_info *a, const struct px_obj_info *b)
 }
 
 /* ---- the entry as found on disk ---- */
-
-struct entry {
-	struct px_meta meta; /* meta.url is NULL when there is no entry */
-	unsigned char *der;  /* NULL when answered from the index */
-	size_t len;
-	struct px_blob idx;
-	struct px_cdir *dir;
-};
 
 #define HAVE(e) ((e)->meta.url != NULL)
 
@@ -328,6 +390,29 @@ load_entry(struct px_cache *c, const char *hex, const char *url,
 		} else
 			entry_clear(&t);
 	}
+}
+
+/* Into the memory cache; an entry just stored on disk is reopened there so
+ * that the memory cache holds a descriptor, not a copy of the index. */
+static void
+remember(struct px_cache *c, const char *url, struct entry *e, time_t now)
+{
+	char hex[PX_KEY_HEX];
+	struct px_blob b = { NULL, -1, 0 };
+
+	if (!c->cfg->memory)
+		return;
+	if (e->idx.mem != NULL && e->dir != NULL) {
+		px_cache_key(url, hex);
+		if (px_disk_open_idx(e->dir, hex, e->idx.len, &b.fd, &b.len) ==
+		        0 &&
+		    b.len == e->idx.len) {
+			free(e->idx.mem);
+			e->idx = b;
+		} else if (b.fd != -1)
+			close(b.fd);
+	}
+	px_mem_put(url, e, now);
 }
 
 static int
@@ -616,15 +701,26 @@ px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
 	struct entry e;
 	enum px_source src = PX_SRC_NONE;
 	long timeout_ms, t0 = px_now_ms();
-	time_t now = c->now();
+	time_t now = c->now(), resync;
 	int lockfd = -1, r, offline = 0;
 
 	*objp = NULL;
 	entry_init(&e);
+	resync = resync_time(c, now);
+	if (c->cfg->memory && px_mem_get(url, resync, &e) == 0) {
+		if (fresh(&e.meta, now, resync)) {
+			trace(url, PX_SRC_MEMORY, 0, e.meta.size,
+			    px_now_ms() - t0, "fresh");
+			return hand_out(&e, PX_SRC_MEMORY, 0, objp);
+		}
+		entry_clear(&e);
+	}
 	px_cache_key(url, hex);
 	load_entry(c, hex, url, v, &e);
-	if (HAVE(&e) && now < fresh_until(&e.meta)) {
-		trace(url, PX_SRC_DISK, 0, e.len, px_now_ms() - t0, "fresh");
+	if (HAVE(&e) && fresh(&e.meta, now, resync)) {
+		trace(url, PX_SRC_DISK, 0, e.meta.size, px_now_ms() - t0,
+		    "fresh");
+		remember(c, url, &e, now);
 		return hand_out(&e, PX_SRC_DISK, 0, objp);
 	}
 	if (!is_http(url)) {
@@ -663,8 +759,9 @@ px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
 		entry_clear(&e);
 		load_entry(c, hex, url, v, &e);
 		now = c->now();
-		if (HAVE(&e) && now < fresh_until(&e.meta)) {
+		if (HAVE(&e) && fresh(&e.meta, now, resync)) {
 			px_disk_unlock(lockfd);
+			remember(c, url, &e, now);
 			trace(url, PX_SRC_DISK, 0, e.len, px_now_ms() - t0,
 			    "fresh after waiting for another process");
 			return hand_out(&e, PX_SRC_DISK, 0, objp);
@@ -674,8 +771,10 @@ px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
 	r = refresh(
 	    c, url, hex, kind, timeout_ms, v, &e, &src, note, sizeof(note));
 	px_disk_unlock(lockfd);
-	if (r == 0)
+	if (r == 0) {
+		remember(c, url, &e, c->now());
 		return hand_out(&e, src, 0, objp);
+	}
 	offline = r == PX_ERR_TIMEOUT || r == PX_ERR_UNREACHABLE;
 fallback:
 	/* The network failed: the cached object while it is still valid. */

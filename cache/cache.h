@@ -157,6 +157,12 @@ int px_cache_list(struct px_cache *cache,
  * a PX_ERR_*. */
 int px_cache_delete(struct px_cache *cache, enum px_kind kind) PX_WUR;
 
+/* The resync time (pkixctl resync): objects fetched, and memory-cache
+ * entries loaded, before it count as stale once it has come.  get returns 0
+ * or PX_ERR_NOT_FOUND (never set); set needs the machine cache writable. */
+int px_cache_resync_get(struct px_cache *cache, time_t *t) PX_WUR;
+int px_cache_resync_set(struct px_cache *cache, time_t t) PX_WUR;
+
 /* Lists the offline URLs (this process's and the machine's). */
 int px_cache_offline_list(struct px_cache *cache,
     int (*fn)(void *arg, const char *url, time_t retry_at, long interval),

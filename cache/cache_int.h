@@ -14,6 +14,26 @@ struct px_cdir {
 	const char *name; /* "machine" or "user" */
 };
 
+/* A cache entry as loaded from a cache directory, the memory cache or the
+ * network. */
+struct entry {
+	struct px_meta meta; /* meta.url is NULL when there is no entry */
+	unsigned char *der;  /* NULL when answered from the index */
+	size_t len;
+	struct px_blob idx;
+	struct px_cdir *dir;
+};
+
+/* The process-wide memory cache (cache/memory.c), shared by every
+ * context and thread.  Entries loaded before resync (when not 0) are
+ * treated as absent.  px_mem_get() fills e with copies (the index file
+ * descriptor dup()ed); returns 0 or PX_ERR_NOT_FOUND. */
+int px_mem_get(const char *url, time_t resync, struct entry *e) PX_WUR;
+/* Remembers e for url (copies; an index kept only in memory is not). */
+void px_mem_put(const char *url, const struct entry *e, time_t now);
+/* Forgets everything (pkixctl and tests). */
+void px_mem_flush(void);
+
 /* Frees what meta owns and zeroes it. */
 void px_meta_clear(struct px_meta *meta);
 /* Formats meta as the text of a .meta file.  Returns a malloc()ed string. */

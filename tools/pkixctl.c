@@ -33,7 +33,8 @@ static void __attribute__((noreturn)) usage(int status)
 	    "usage: pkixctl [--config FILE] [--debug] COMMAND [ARGS]\n"
 	    "\n"
 	    "commands:\n"
-	    "  verify [--json] [--trace] [--untrusted FILE] CERT\n"
+	    "  verify [--json] [--trace] [--untrusted FILE] [--repeat N\n"
+	    "         [--interval MS]] CERT\n"
 	    "      verify a certificate (PEM or DER; extra PEM certificates\n"
 	    "      in CERT or FILE help build the chain)\n"
 	    "  fetch URL             fetch a CRL through the caches\n"
@@ -41,6 +42,8 @@ static void __attribute__((noreturn)) usage(int status)
 	    "                        list or delete cache entries\n"
 	    "  offline [--clear] [--json]\n"
 	    "                        list or clear the unreachable URLs\n"
+	    "  resync @now | @now+D:H | --show\n"
+	    "                        invalidate every process's cached objects\n"
 	    "\n"
 	    "global options: --config FILE, --debug, --time EPOCH|+SECS|-SECS\n"
 	    "\n"
@@ -253,6 +256,8 @@ cmd_verify(int argc, char **argv, const char *config_path)
 		{ "json", no_argument, NULL, 'j' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "untrusted", required_argument, NULL, 'u' },
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "interval", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct trace_buf tb = { 0 };
 	struct px_config *cfg = NULL;
@@ -261,16 +266,27 @@ cmd_verify(int argc, char **argv, const char *config_path)
 	STACK_OF(X509) *certs = NULL, *extra = NULL;
 	const char *untrusted = NULL;
 	X509 *leaf = NULL;
-	int ch, trace = 0, ret, r;
+	int ch, trace = 0, ret, r, repeat = 1, n;
+	long interval = 0;
+	struct timespec pause;
 	size_t i;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:jtu:h", opts, NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "c:jtu:r:i:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': config_path = optarg; break;
 		case 'j': tb.json = 1; break;
 		case 't': trace = 1; break;
 		case 'u': untrusted = optarg; break;
+		case 'r':
+			if ((repeat = atoi(optarg)) < 1 || repeat > 100000)
+				usage(EX_USAGE);
+			break;
+		case 'i':
+			if ((interval = atol(optarg)) < 0 || interval > 600000)
+				usage(EX_USAGE);
+			break;
 		case 'h': usage(0);
 		default: usage(EX_USAGE);
 		}
@@ -299,15 +315,26 @@ cmd_verify(int argc, char **argv, const char *config_path)
 		goto out;
 	}
 	px_pkix_set_clock(px, clock_now);
-	if ((r = px_verify(px, leaf, certs, clock_now(), &res)) != 0) {
-		px_error("verification failed: %s", px_strerror(r));
-		ret = EX_SOFTWARE;
-		goto out;
+	/* --repeat: one long-lived process, as a PAM module in a daemon. */
+	for (n = 0; n < repeat; n++) {
+		if (n > 0 && interval > 0) {
+			pause.tv_sec = interval / 1000;
+			pause.tv_nsec = (interval % 1000) * 1000000;
+			nanosleep(&pause, NULL);
+		}
+		px_result_free(res);
+		res = NULL;
+		if ((r = px_verify(px, leaf, certs, clock_now(), &res)) != 0) {
+			px_error("verification failed: %s", px_strerror(r));
+			ret = EX_SOFTWARE;
+			goto out;
+		}
+		if (tb.json)
+			print_json(res, cfg, &tb);
+		else
+			print_text(res);
+		fflush(stdout);
 	}
-	if (tb.json)
-		print_json(res, cfg, &tb);
-	else
-		print_text(res);
 	ret = res->decision == PX_ACCEPTED ? 0
 	    : res->decision == PX_UNKNOWN  ? 2
 	                                   : 1;
@@ -493,6 +520,55 @@ out:
 }
 
 static int
+cmd_resync(int argc, char **argv, const char *config_path)
+{
+	struct px_config *cfg = NULL;
+	struct px_cache *cache = NULL;
+	unsigned d = 0, h = 0;
+	char t[32], extra;
+	time_t when;
+	int ret, r;
+
+	if (argc != 2)
+		usage(EX_USAGE);
+	if (px_config_load(config_path, &cfg) != 0)
+		return EX_CONFIG;
+	if (px_cache_new(cfg, &cache) != 0) {
+		ret = EX_OSERR;
+		goto out;
+	}
+	if (strcmp(argv[1], "--show") == 0) {
+		if (px_cache_resync_get(cache, &when) != 0) {
+			printf("no resync time is set\n");
+			ret = 1;
+		} else {
+			printf("%s\n", px_time_str(when, t, sizeof(t)));
+			ret = 0;
+		}
+		goto out;
+	}
+	if (strcmp(argv[1], "@now") != 0 &&
+	    (sscanf(argv[1], "@now+%u:%u%c", &d, &h, &extra) != 2 || d > 3650 ||
+	        h > 23)) {
+		px_error("resync: expected @now, @now+D:H or --show");
+		ret = EX_USAGE;
+		goto out;
+	}
+	when = clock_now() + (time_t)d * 86400 + (time_t)h * 3600;
+	if ((r = px_cache_resync_set(cache, when)) != 0) {
+		ret = 1;
+		goto out;
+	}
+	printf("cached objects fetched before %s are invalid from then on\n",
+	    px_time_str(when, t, sizeof(t)));
+	ret = 0;
+out:
+	px_cache_free(cache);
+	px_config_free(cfg);
+	return ret;
+}
+
+static int
 list_offline(void *arg, const char *url, time_t retry_at, long interval)
 {
 	struct listing *l = arg;
@@ -593,6 +669,8 @@ main(int argc, char **argv)
 		return cmd_urlcache(argc, argv, config_path);
 	if (strcmp(argv[0], "offline") == 0)
 		return cmd_offline(argc, argv, config_path);
+	if (strcmp(argv[0], "resync") == 0)
+		return cmd_resync(argc, argv, config_path);
 	fprintf(stderr, "pkixctl: unknown command '%s'\n", argv[0]);
 	usage(EX_USAGE);
 }
