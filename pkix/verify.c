@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/pkcs7.h>
 #include <openssl/sha.h>
 #include <openssl/x509_vfy.h>
 
@@ -873,6 +875,180 @@ finish(struct px_result *res, enum px_revocation_policy policy)
 		                                 : px_strerror(res->reason));
 }
 
+/* ---- AIA caIssuers (seed 003: the last source of certificates) ---- */
+
+#define PX_AIA_DEPTH 4 /* issuers fetched above the leaf at most */
+
+/* Parses a DER certificate or a PKCS#7 "certs-only" bundle. */
+static int
+parse_issuers(const unsigned char *der, size_t len, STACK_OF(X509) **out)
+{
+	const unsigned char *p = der;
+	STACK_OF(X509) *sk = NULL;
+	PKCS7 *p7 = NULL;
+	X509 *x = NULL;
+	int i;
+
+	*out = NULL;
+	if (len == 0 || len > LONG_MAX || (sk = sk_X509_new_null()) == NULL)
+		return PX_ERR_BAD_FORMAT;
+	if ((x = d2i_X509(NULL, &p, (long)len)) != NULL && p == der + len) {
+		if (!sk_X509_push(sk, x))
+			goto fail;
+		*out = sk;
+		return 0;
+	}
+	X509_free(x);
+	p = der;
+	if ((p7 = d2i_PKCS7(NULL, &p, (long)len)) == NULL || p != der + len ||
+	    !PKCS7_type_is_signed(p7) || p7->d.sign == NULL ||
+	    p7->d.sign->cert == NULL)
+		goto fail;
+	for (i = 0; i < sk_X509_num(p7->d.sign->cert); i++) {
+		x = sk_X509_value(p7->d.sign->cert, i);
+		if (!X509_up_ref(x) || !sk_X509_push(sk, x))
+			goto fail;
+	}
+	PKCS7_free(p7);
+	if (sk_X509_num(sk) == 0)
+		goto fail;
+	*out = sk;
+	return 0;
+fail:
+	PKCS7_free(p7);
+	sk_X509_pop_free(sk, X509_free);
+	ERR_clear_error();
+	return PX_ERR_BAD_FORMAT;
+}
+
+struct cert_check {
+	const X509_NAME *want; /* the subject looked for */
+};
+
+/* The validator for AIA objects: CA certificates of the name looked for. */
+static int
+validate_issuers(void *arg, const unsigned char *der, size_t len,
+    struct px_obj_info *info, unsigned char **idx, size_t *idx_len)
+{
+	struct cert_check *cc = arg;
+	STACK_OF(X509) *sk;
+	X509 *x;
+	int i, found = 0, r;
+
+	if ((r = parse_issuers(der, len, &sk)) != 0)
+		return r;
+	for (i = 0; i < sk_X509_num(sk) && !found; i++) {
+		x = sk_X509_value(sk, i);
+		if (X509_check_ca(x) > 0 &&
+		    X509_NAME_cmp(X509_get_subject_name(x), cc->want) == 0) {
+			found = 1;
+			if (px_asn1_time(X509_get0_notBefore(x),
+			        &info->this_update) != 0 ||
+			    px_asn1_time(
+			        X509_get0_notAfter(x), &info->next_update) != 0)
+				found = 0;
+		}
+	}
+	sk_X509_pop_free(sk, X509_free);
+	ERR_clear_error();
+	info->entries = -1;
+	return found ? 0 : PX_ERR_UNTRUSTED;
+}
+
+static int
+issued_by_root(struct px_pkix *px, X509 *x)
+{
+	int i;
+
+	if (in_stack(px->st.roots, x))
+		return 1;
+	for (i = 0; i < sk_X509_num(px->st.roots); i++)
+		if (X509_check_issued(sk_X509_value(px->st.roots, i), x) ==
+		    X509_V_OK)
+			return 1;
+	return 0;
+}
+
+/*
+ * Fetches the issuers named by the AIA caIssuers URLs of leaf, and of what
+ * they bring, until a trusted root is in reach or PX_AIA_DEPTH levels.
+ * Sets *out to the certificates fetched (caller frees), or NULL.
+ */
+static int
+fetch_issuers(
+    struct rev *v, X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) **out)
+{
+	STACK_OF(X509) *got = NULL, *sk;
+	AUTHORITY_INFO_ACCESS *aia;
+	ACCESS_DESCRIPTION *ad;
+	struct px_object *obj;
+	struct cert_check cc;
+	struct px_validator val = { validate_issuers, NULL, &cc };
+	X509 *child = leaf, *x;
+	const char *url;
+	int depth, i, j, added;
+
+	*out = NULL;
+	if ((got = sk_X509_new_null()) == NULL)
+		return PX_ERR_NOMEM;
+	for (depth = 0; depth < PX_AIA_DEPTH && child != NULL; depth++) {
+		cc.want = X509_get_issuer_name(child);
+		aia = X509_get_ext_d2i(child, NID_info_access, NULL, NULL);
+		added = 0;
+		for (i = 0; aia != NULL && i < sk_ACCESS_DESCRIPTION_num(aia) &&
+		     !added;
+		     i++) {
+			ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+			if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers ||
+			    ad->location->type != GEN_URI)
+				continue;
+			url = (const char *)ASN1_STRING_get0_data(
+			    ad->location->d.uniformResourceIdentifier);
+			if ((size_t)ASN1_STRING_length(
+			        ad->location->d.uniformResourceIdentifier) !=
+			    strlen(url))
+				continue;
+			if (px_cache_get(v->px->cache, url, PX_KIND_CERT,
+			        &v->budget, &val, &obj) != 0)
+				continue;
+			if (obj->der != NULL &&
+			    parse_issuers(obj->der, obj->len, &sk) == 0) {
+				for (j = 0; j < sk_X509_num(sk); j++)
+					if (!sk_X509_push(
+					        got, sk_X509_value(sk, j)))
+						X509_free(sk_X509_value(sk, j));
+					else
+						added++;
+				sk_X509_free(sk);
+			}
+			px_object_free(obj);
+		}
+		AUTHORITY_INFO_ACCESS_free(aia);
+		if (!added)
+			break;
+		/* Up one level, unless a trusted root issued what came. */
+		child = sk_X509_value(got, sk_X509_num(got) - added);
+		if (issued_by_root(v->px, child))
+			break;
+	}
+	if (sk_X509_num(got) == 0) {
+		sk_X509_free(got);
+		return 0;
+	}
+	/* The caller's certificates stay candidates too. */
+	for (j = 0; untrusted != NULL && j < sk_X509_num(untrusted); j++) {
+		x = sk_X509_value(untrusted, j);
+		if (!X509_up_ref(x))
+			break;
+		if (!sk_X509_push(got, x)) {
+			X509_free(x);
+			break;
+		}
+	}
+	*out = got;
+	return 0;
+}
+
 int
 px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted, time_t now,
     struct px_result **resp)
@@ -882,6 +1058,7 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted, time_t now,
 	struct outcome o, best;
 	struct px_result *res = NULL;
 	struct rev v = { px, now, { 0, 0 } };
+	STACK_OF(X509) *fetched = NULL;
 	int i, r;
 
 	*resp = NULL;
@@ -910,6 +1087,13 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted, time_t now,
 	path.c[0] = leaf;
 	path.n = 1;
 	extend(b, &path);
+	/* Seed 003: AIA only when no chain reaches a trusted root. */
+	if (b->n == 0 && px->policy != PX_REV_NONE &&
+	    (r = fetch_issuers(&v, leaf, untrusted, &fetched)) == 0 &&
+	    fetched != NULL) {
+		b->pools[2] = fetched;
+		extend(b, &path);
+	}
 	if (b->n == 0) {
 		res->reason = PX_ERR_UNTRUSTED;
 		res->detail =
@@ -950,6 +1134,7 @@ done:
 out:
 	outcome_clear(&o);
 	outcome_clear(&best);
+	sk_X509_pop_free(fetched, X509_free);
 	free(b);
 	px_result_free(res);
 	return r;

@@ -186,6 +186,12 @@ issue issuing deltarev "Dora Deltarevoked" ext_leaf
 issue issuing2 rekeyed "Rita Rekeyed" ext_leaf_noakid
 issue issuing noakid "Nick Noakid" ext_leaf_noakid
 issue issuing multicdp "Mia Multicdp" ext_leaf_multicdp
+issue issuing aia "Ada Aia" ext_leaf_aia
+issue issuing aiap7 "Pia Pkcs7" ext_leaf_aia_p7
+# The issuing CA as AIA caIssuers serves it.
+ossl x509 -in "$OUT/certs/issuing.pem" -outform DER -out "$OUT/certs/issuing.cer"
+ossl crl2pkcs7 -nocrl -certfile "$OUT/certs/issuing.pem" -outform DER \
+	-out "$OUT/certs/issuing.p7c"
 
 # A copy of "good" with one byte of its signature changed.
 ossl x509 -in "$OUT/certs/good.pem" -outform DER -out "$OUT/tmp/good.der"
