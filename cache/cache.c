@@ -360,7 +360,8 @@ load_one(struct px_cache *c, struct px_cdir *d, const char *hex,
 		return 0;
 	/* Validated again, for the issuer the caller has in mind. */
 	memset(&info, 0, sizeof(info));
-	if (v->validate(v->arg, t->der, t->len, &info, &idx, &il) != 0)
+	if (v->validate(
+	        v->arg, t->der, t->len, t->meta.sha256, &info, &idx, &il) != 0)
 		goto fail;
 	if (idx != NULL && d->writable && px_disk_store_idx(d, hex, idx, il))
 		px_warn("%s cache entry %s: index not stored", d->name, hex);
@@ -550,8 +551,7 @@ store(struct px_cache *c, const char *hex, struct entry *e)
 {
 	int r;
 
-	SHA256(e->der, e->len, e->meta.sha256);
-	e->meta.size = e->len;
+	e->meta.size = e->len; /* sha256 was set before validation */
 	if (c->wdir == NULL)
 		return 0;
 	if ((r = px_disk_store(c->wdir, hex, &e->meta, e->der, e->len,
@@ -642,8 +642,9 @@ again:
 		goto out;
 	}
 	memset(&info, 0, sizeof(info));
-	if ((r = v->validate(v->arg, resp.body, resp.len, &info, &n.idx.mem,
-	         &n.idx.len)) != 0) {
+	SHA256(resp.body, resp.len, n.meta.sha256);
+	if ((r = v->validate(v->arg, resp.body, resp.len, n.meta.sha256, &info,
+	         &n.idx.mem, &n.idx.len)) != 0) {
 		px_warn("%s: the object fetched was rejected: %s; the cache "
 		        "is left as it was",
 		    url, px_strerror(r));
@@ -692,9 +693,30 @@ out:
 	return r;
 }
 
+static int get(struct px_cache *c, const char *url, enum px_kind kind,
+    struct px_budget *budget, const struct px_validator *v, int force,
+    struct px_object **objp);
+
 int
 px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
     struct px_budget *budget, const struct px_validator *v,
+    struct px_object **objp)
+{
+	return get(c, url, kind, budget, v, 0, objp);
+}
+
+int
+px_cache_refresh(struct px_cache *c, const char *url, enum px_kind kind,
+    struct px_budget *budget, const struct px_validator *v,
+    struct px_object **objp)
+{
+	return get(c, url, kind, budget, v, 1, objp);
+}
+
+/* force: revalidate with the server even when the entry is fresh. */
+static int
+get(struct px_cache *c, const char *url, enum px_kind kind,
+    struct px_budget *budget, const struct px_validator *v, int force,
     struct px_object **objp)
 {
 	char hex[PX_KEY_HEX], note[160] = "";
@@ -707,7 +729,7 @@ px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
 	*objp = NULL;
 	entry_init(&e);
 	resync = resync_time(c, now);
-	if (c->cfg->memory && px_mem_get(url, resync, &e) == 0) {
+	if (!force && c->cfg->memory && px_mem_get(url, resync, &e) == 0) {
 		if (fresh(&e.meta, now, resync)) {
 			trace(url, PX_SRC_MEMORY, 0, e.meta.size,
 			    px_now_ms() - t0, "fresh");
@@ -717,7 +739,7 @@ px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
 	}
 	px_cache_key(url, hex);
 	load_entry(c, hex, url, v, &e);
-	if (HAVE(&e) && fresh(&e.meta, now, resync)) {
+	if (!force && HAVE(&e) && fresh(&e.meta, now, resync)) {
 		trace(url, PX_SRC_DISK, 0, e.meta.size, px_now_ms() - t0,
 		    "fresh");
 		remember(c, url, &e, now);
@@ -759,7 +781,7 @@ px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
 		entry_clear(&e);
 		load_entry(c, hex, url, v, &e);
 		now = c->now();
-		if (HAVE(&e) && fresh(&e.meta, now, resync)) {
+		if (!force && HAVE(&e) && fresh(&e.meta, now, resync)) {
 			px_disk_unlock(lockfd);
 			remember(c, url, &e, now);
 			trace(url, PX_SRC_DISK, 0, e.len, px_now_ms() - t0,
@@ -787,6 +809,16 @@ fallback:
 }
 
 /* ---- administration ---- */
+
+int
+px_cache_due(struct px_cache *c, const struct px_meta *m, time_t window)
+{
+	time_t now = c->now();
+
+	if (!fresh(m, now, resync_time(c, now)))
+		return 1;
+	return m->info.next_update != 0 && m->info.next_update - now < window;
+}
 
 struct walk {
 	int (*fn)(void *, const char *, const struct px_meta *);

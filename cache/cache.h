@@ -57,16 +57,17 @@ int px_blob_read(
 /*
  * What the caller knows of the objects of a URL:
  * validate() checks an object fetched for it (well-formed, signed by whom
- * the caller expects), fills *info and may compile an index of it (*idx,
- * malloc()ed, stored beside it).  It returns 0 or a PX_ERR_* (the object is
- * then dropped and the cache is left as it was).
+ * the caller expects; sha256 is the object's hash), fills *info and may compile
+ * an index of it (*idx, malloc()ed, stored beside it).  It returns 0 or a
+ * PX_ERR_* (the object is then dropped and the cache is left as it was).
  * check_index() says whether a stored index is sound for the entry whose
  * metadata is meta (0) or must be rebuilt from the object (a PX_ERR_*);
  * NULL when the kind has no index.
  */
 struct px_validator {
 	int (*validate)(void *arg, const unsigned char *der, size_t len,
-	    struct px_obj_info *info, unsigned char **idx, size_t *idx_len);
+	    const unsigned char sha256[32], struct px_obj_info *info,
+	    unsigned char **idx, size_t *idx_len);
 	int (*check_index)(void *arg, const struct px_blob *idx,
 	    const unsigned char sha256[32]);
 	void *arg;
@@ -138,6 +139,16 @@ int px_cache_get(struct px_cache *cache, const char *url, enum px_kind kind,
     struct px_budget *budget, const struct px_validator *v,
     struct px_object **objp) PX_WUR;
 void px_object_free(struct px_object *obj);
+
+/* Like px_cache_get(), but revalidates with the server even when the
+ * entry is fresh (pkixctl prefetch). */
+int px_cache_refresh(struct px_cache *cache, const char *url, enum px_kind kind,
+    struct px_budget *budget, const struct px_validator *v,
+    struct px_object **objp) PX_WUR;
+/* Returns 1 when an entry is stale or its nextUpdate is closer than
+ * window seconds: prefetch should refresh it. */
+int px_cache_due(
+    struct px_cache *cache, const struct px_meta *meta, time_t window);
 
 /* Sets the clock the cache uses (tests); NULL restores time(). */
 void px_cache_set_clock(struct px_cache *cache, time_t (*now)(void));

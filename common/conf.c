@@ -72,6 +72,7 @@ static const struct key_def keys[] = {
 	K("cache", "machine_dir", T_PATH, machine_dir, 0, 0),
 	K("cache", "user_dir", T_USERPATH, user_dir, 0, 0),
 	K("cache", "memory", T_BOOL, memory, 0, 0),
+	K("cache", "prefetch_window", T_DURATION, prefetch_window, 0, 30 * DAY),
 	K("login", "pkcs11_module", T_MODULE, pkcs11_module, 0, 0),
 	K("login", "mapping", T_MAPPING, mapping, 0, 0),
 	K("login", "ldap_user_base", T_STRING, ldap_user_base, 0, 0),
@@ -98,6 +99,7 @@ px_config_new(void)
 	cfg->max_object_size = 64ULL * 1024 * 1024;
 	cfg->url_timeout = 15;
 	cfg->memory = 1;
+	cfg->prefetch_window = 4 * 3600;
 	cfg->mapping[0].kind = PX_MAP_UPN;
 	cfg->mapping[1].kind = PX_MAP_CN;
 	cfg->n_mapping = 2;

@@ -69,6 +69,7 @@ struct px_config {
 	char *machine_dir;
 	char *user_dir;
 	int memory;
+	uint64_t prefetch_window; /* seconds before nextUpdate */
 
 	/* [login] */
 	char *pkcs11_module;

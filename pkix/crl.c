@@ -12,13 +12,67 @@
 #include "../common/log.h"
 #include "pkix_int.h"
 
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static long long
+days_from_civil(int y, int m, int d)
+{
+	int era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (long long)era * 146097 + doe - 719468;
+}
+
+static int
+digits(const unsigned char *p, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
 int
 px_asn1_time(const ASN1_TIME *t, time_t *out)
 {
+	const unsigned char *p;
 	struct tm tm;
+	int len, y, mo, d, h, mi, sec, off;
 
 	*out = 0;
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+	if (t == NULL)
+		return PX_ERR_BAD_FORMAT;
+	/* The DER forms (RFC 5280 4.1.2.5) directly: a CRL has one per
+	 * entry, and timegm() is slow. */
+	p = ASN1_STRING_get0_data(t);
+	len = ASN1_STRING_length(t);
+	off = ASN1_STRING_type(t) == V_ASN1_UTCTIME ? 0 : 2;
+	if ((ASN1_STRING_type(t) == V_ASN1_UTCTIME && len == 13) ||
+	    (ASN1_STRING_type(t) == V_ASN1_GENERALIZEDTIME && len == 15)) {
+		y = off == 0 ? digits(p, 2) : digits(p, 4);
+		mo = digits(p + 2 + off, 2);
+		d = digits(p + 4 + off, 2);
+		h = digits(p + 6 + off, 2);
+		mi = digits(p + 8 + off, 2);
+		sec = digits(p + 10 + off, 2);
+		if (p[12 + off] == 'Z' && y >= 0 && mo >= 1 && mo <= 12 &&
+		    d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 &&
+		    mi <= 59 && sec >= 0 && sec <= 60) {
+			if (off == 0)
+				y += y < 50 ? 2000 : 1900;
+			*out = (time_t)(days_from_civil(y, mo, d) * 86400 +
+			    h * 3600 + mi * 60 + sec);
+			return 0;
+		}
+	}
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
 		return PX_ERR_BAD_FORMAT;
 	*out = timegm(&tm);
 	return 0;

@@ -200,7 +200,12 @@ px_crl_index_build(const struct px_crl *c, X509 *signer,
 			t = 0;
 		put64(rec + 3 + w, (uint64_t)t);
 	}
-	if (n > 1)
+	/* CAs usually list entries in order: sort only when needed. */
+	for (i = 1; i < n; i++)
+		if (cmp_rec(buf + hdr + (i - 1) * REC(w),
+		        buf + hdr + i * REC(w)) > 0)
+			break;
+	if (i < n)
 		qsort(buf + hdr, n, REC(w), cmp_rec);
 	*out = buf;
 	*outlen = total;

@@ -87,6 +87,17 @@ struct px_object;
 int px_pkix_fetch_crl(
     struct px_pkix *px, const char *url, struct px_object **objp) PX_WUR;
 
+/*
+ * Refreshes the cached CRLs that are stale or whose nextUpdate is closer
+ * than window seconds (pkixctl prefetch, for a timer).  Calls report() for
+ * each refreshed URL with the result.  Returns 0, or PX_ERR_NETWORK when a
+ * refresh failed.
+ */
+int px_pkix_prefetch(struct px_pkix *px, time_t window,
+    int (*report)(
+        void *arg, const char *url, int r, const struct px_object *obj),
+    void *arg) PX_WUR;
+
 /* Sets the clock of the caches (pkixctl --time); NULL restores time(). */
 void px_pkix_set_clock(struct px_pkix *px, time_t (*now)(void));
 

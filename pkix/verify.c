@@ -424,10 +424,10 @@ keep_first(void *arg, struct px_crl *crl)
  */
 static int
 validate_crl(void *arg, const unsigned char *der, size_t len,
-    struct px_obj_info *info, unsigned char **idx, size_t *idx_len)
+    const unsigned char sha256[32], struct px_obj_info *info,
+    unsigned char **idx, size_t *idx_len)
 {
 	struct crl_check *cc = arg;
-	unsigned char md[32];
 	struct px_crl *c = NULL;
 	X509 *signer = cc->issuer;
 	BIGNUM *bn = NULL;
@@ -464,8 +464,7 @@ validate_crl(void *arg, const unsigned char *der, size_t len,
 	    (bn = ASN1_INTEGER_to_BN(c->number, NULL)) != NULL &&
 	    BN_num_bytes(bn) <= (int)sizeof(info->number))
 		info->number_len = (size_t)BN_bn2bin(bn, info->number);
-	SHA256(der, len, md);
-	r = px_crl_index_build(c, signer, md, idx, idx_len);
+	r = px_crl_index_build(c, signer, sha256, idx, idx_len);
 out:
 	BN_free(bn);
 	px_crl_free(c);
@@ -493,6 +492,52 @@ px_pkix_fetch_crl(struct px_pkix *px, const char *url, struct px_object **objp)
 
 	px_budget_init(&b, px->cfg);
 	return px_cache_get(px->cache, url, PX_KIND_CRL, &b, &v, objp);
+}
+
+struct prefetch {
+	struct px_pkix *px;
+	time_t window;
+	int (*report)(
+	    void *arg, const char *url, int r, const struct px_object *obj);
+	void *arg;
+	int failed;
+};
+
+static int
+prefetch_one(void *arg, const char *dir, const struct px_meta *m)
+{
+	struct prefetch *pf = arg;
+	struct crl_check cc = { NULL, pf->px };
+	struct px_validator v = { validate_crl, check_crl_index, &cc };
+	struct px_object *obj = NULL;
+	struct px_budget b;
+	int r;
+
+	/* CRLs only: a CA certificate from AIA changes with the CA. */
+	if (m->kind != PX_KIND_CRL ||
+	    !px_cache_due(pf->px->cache, m, pf->window))
+		return 0;
+	px_budget_init(&b, pf->px->cfg);
+	r = px_cache_refresh(pf->px->cache, m->url, PX_KIND_CRL, &b, &v, &obj);
+	if (r != 0 || obj->stale)
+		pf->failed++;
+	r = pf->report(pf->arg, m->url, r, obj);
+	px_object_free(obj);
+	return r;
+}
+
+int
+px_pkix_prefetch(struct px_pkix *px, time_t window,
+    int (*report)(
+        void *arg, const char *url, int r, const struct px_object *obj),
+    void *arg)
+{
+	struct prefetch pf = { px, window, report, arg, 0 };
+	int r;
+
+	if ((r = px_cache_list(px->cache, prefetch_one, &pf)) != 0)
+		return r;
+	return pf.failed > 0 ? PX_ERR_NETWORK : 0;
 }
 
 void
@@ -928,7 +973,8 @@ struct cert_check {
 /* The validator for AIA objects: CA certificates of the name looked for. */
 static int
 validate_issuers(void *arg, const unsigned char *der, size_t len,
-    struct px_obj_info *info, unsigned char **idx, size_t *idx_len)
+    const unsigned char sha256[32], struct px_obj_info *info,
+    unsigned char **idx, size_t *idx_len)
 {
 	struct cert_check *cc = arg;
 	STACK_OF(X509) *sk;

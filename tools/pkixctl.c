@@ -42,6 +42,8 @@ static void __attribute__((noreturn)) usage(int status)
 	    "                        list or delete cache entries\n"
 	    "  offline [--clear] [--json]\n"
 	    "                        list or clear the unreachable URLs\n"
+	    "  prefetch [--window DURATION]\n"
+	    "                        refresh CRLs stale or near nextUpdate\n"
 	    "  resync @now | @now+D:H | --show\n"
 	    "                        invalidate every process's cached objects\n"
 	    "\n"
@@ -520,6 +522,57 @@ out:
 }
 
 static int
+report_prefetch(void *arg, const char *url, int r, const struct px_object *obj)
+{
+	char t[32];
+
+	if (r != 0)
+		printf("%s: failed: %s\n", url, px_strerror(r));
+	else
+		printf("%s: %s%s, nextUpdate %s\n", url,
+		    px_source_name(obj->source),
+		    obj->stale ? " (network failed; cached copy kept)" : "",
+		    obj->meta.info.next_update != 0
+		        ? px_time_str(obj->meta.info.next_update, t, sizeof(t))
+		        : "none");
+	return 0;
+}
+
+static int
+cmd_prefetch(int argc, char **argv, const char *config_path)
+{
+	struct px_config *cfg = NULL;
+	struct px_pkix *px = NULL;
+	uint64_t window;
+	int ret, r;
+
+	if (px_config_load(config_path, &cfg) != 0)
+		return EX_CONFIG;
+	window = cfg->prefetch_window;
+	if (argc == 3 && strcmp(argv[1], "--window") == 0) {
+		if (px_parse_duration(argv[2], &window) != 0) {
+			px_error("prefetch: bad --window '%s'", argv[2]);
+			ret = EX_USAGE;
+			goto out;
+		}
+	} else if (argc != 1) {
+		ret = EX_USAGE;
+		goto out;
+	}
+	if ((r = px_pkix_new(cfg, &px)) != 0) {
+		ret = r == PX_ERR_NOMEM ? EX_OSERR : EX_CONFIG;
+		goto out;
+	}
+	px_pkix_set_clock(px, clock_now);
+	r = px_pkix_prefetch(px, (time_t)window, report_prefetch, NULL);
+	ret = r == 0 ? 0 : 1;
+out:
+	px_pkix_free(px);
+	px_config_free(cfg);
+	return ret;
+}
+
+static int
 cmd_resync(int argc, char **argv, const char *config_path)
 {
 	struct px_config *cfg = NULL;
@@ -671,6 +724,8 @@ main(int argc, char **argv)
 		return cmd_offline(argc, argv, config_path);
 	if (strcmp(argv[0], "resync") == 0)
 		return cmd_resync(argc, argv, config_path);
+	if (strcmp(argv[0], "prefetch") == 0)
+		return cmd_prefetch(argc, argv, config_path);
 	fprintf(stderr, "pkixctl: unknown command '%s'\n", argv[0]);
 	usage(EX_USAGE);
 }
