@@ -216,7 +216,7 @@ px_http_fetch(const struct px_http_request *req, struct px_http_response *resp)
 		goto out;
 	}
 	if (c != CURLE_OK) {
-		snprintf(resp->errmsg, sizeof(resp->errmsg), "%s (curl %d)",
+		snprintf(resp->errmsg, sizeof(resp->errmsg), "%.200s (curl %d)",
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(c), (int)c);
 		r = map_curl(c);
 		goto out;
