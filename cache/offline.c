@@ -103,7 +103,7 @@ put(struct off_entry **vp, size_t *np, const char *hex, const char *url,
 		}
 		*vp = v;
 		e = &v[(*np)++];
-		memcpy(e->hex, hex, PX_KEY_HEX);
+		snprintf(e->hex, sizeof(e->hex), "%s", hex);
 		e->url = NULL;
 	}
 	free(e->url);

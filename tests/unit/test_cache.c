@@ -383,10 +383,12 @@ test_offline_backoff(void **state)
 {
 	struct px_offline *o;
 	char note[160];
-	const char *url = "http://dead.example.test/x.crl", *hex = "ab";
+	const char *url = "http://dead.example.test/x.crl";
+	char hex[PX_KEY_HEX];
 	long expect[] = { 15, 30, 60, 120, 240, 480, 960, 1800, 1800 };
 	size_t i;
 
+	px_cache_key(url, hex);
 	assert_int_equal(px_offline_new(NULL, &o), 0);
 	px_offline_set_clock(o, clock_fake);
 	fake_now = 1000;
