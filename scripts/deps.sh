@@ -7,7 +7,7 @@ PACKAGES="
 build-essential autoconf automake libtool pkg-config
 openssl libssl-dev libcurl4-openssl-dev libldap2-dev libsasl2-dev
 libkrb5-dev libpam0g-dev libp11-dev libinih-dev libcmocka-dev
-python3 clang-format binutils nginx-light
+python3 clang-format clang binutils nginx-light
 "
 
 missing=

@@ -1,0 +1,46 @@
+#!/bin/bash
+# Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for a
+# while on a corpus seeded from the test PKI.
+#   fuzz/run.sh [SECONDS-PER-TARGET]     (default 30)
+# Needs the build tree's config.h (scripts/build.sh build).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-30}
+B=$top/build
+T=$(mktemp -d /tmp/pam_pkix-fuzz.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+[ -f "$B/config.h" ] || { echo "fuzz: run scripts/build.sh first" >&2; exit 1; }
+
+core="common/err.c common/log.c common/util.c common/conf.c pkix/crl.c
+pkix/crlindex.c pkix/store.c pkix/verify.c cache/cache.c cache/disk.c
+cache/meta.c cache/offline.c cache/memory.c cache/transport.c"
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+-I$top -I$B -DPX_TRANSPORT_DIR=\"/nonexistent\""
+# shellcheck disable=SC2086
+( cd "$top" && clang $flags -c $core -fsanitize=fuzzer-no-link )
+objs=$(cd "$top" && for f in $core; do basename "${f%.c}.o"; done)
+cd "$top"
+mkdir -p "$T/pki"
+CRL_BASE=http://127.0.0.1:1 bash "$top/tests/gen-pki.sh" "$T/pki" > /dev/null
+fail=0
+for target in meta index crl conf; do
+	corpus=$T/corpus-$target
+	mkdir -p "$corpus"
+	case $target in
+	crl) cp "$T"/pki/crl/*.crl "$corpus/" ;;
+	conf) cp "$top/doc/pam_pkix.conf.example" "$corpus/" ;;
+	*) echo seed > "$corpus/seed" ;;
+	esac
+	# shellcheck disable=SC2086
+	clang $flags -o "$T/fuzz_$target" "fuzz/fuzz_$target.c" $objs \
+		$(pkg-config --libs libcrypto inih) -ldl
+	echo "== fuzz_$target for ${secs}s"
+	if ! "$T/fuzz_$target" -max_total_time="$secs" -max_len=65536 \
+		-print_final_stats=1 "$corpus" > "$T/$target.log" 2>&1; then
+		tail -40 "$T/$target.log"
+		fail=1
+	fi
+	grep -E "stat::number_of_executed_units|Done" "$T/$target.log" | head -2
+done
+rm -f $objs
+exit $fail
