@@ -16,9 +16,9 @@ pkix/crlindex.c pkix/store.c pkix/verify.c cache/cache.c cache/disk.c
 cache/meta.c cache/offline.c cache/memory.c cache/transport.c"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 -I$top -I$B -DPX_TRANSPORT_DIR=\"/nonexistent\""
+mkdir -p "$T/obj"
 # shellcheck disable=SC2086
-( cd "$top" && clang $flags -c $core -fsanitize=fuzzer-no-link )
-objs=$(cd "$top" && for f in $core; do basename "${f%.c}.o"; done)
+( cd "$T/obj" && clang $flags -c $(for f in $core; do echo "$top/$f"; done) )
 cd "$top"
 mkdir -p "$T/pki"
 CRL_BASE=http://127.0.0.1:1 bash "$top/tests/gen-pki.sh" "$T/pki" > /dev/null
@@ -32,7 +32,7 @@ for target in meta index crl conf; do
 	*) echo seed > "$corpus/seed" ;;
 	esac
 	# shellcheck disable=SC2086
-	clang $flags -o "$T/fuzz_$target" "fuzz/fuzz_$target.c" $objs \
+	clang $flags -o "$T/fuzz_$target" "fuzz/fuzz_$target.c" "$T"/obj/*.o \
 		$(pkg-config --libs libcrypto inih) -ldl
 	echo "== fuzz_$target for ${secs}s"
 	if ! "$T/fuzz_$target" -max_total_time="$secs" -max_len=65536 \
@@ -42,5 +42,4 @@ for target in meta index crl conf; do
 	fi
 	grep -E "stat::number_of_executed_units|Done" "$T/$target.log" | head -2
 done
-rm -f $objs
 exit $fail
