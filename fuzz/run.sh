@@ -36,6 +36,7 @@ for target in meta index crl conf; do
 		$(pkg-config --libs libcrypto inih) -ldl
 	echo "== fuzz_$target for ${secs}s"
 	if ! "$T/fuzz_$target" -max_total_time="$secs" -max_len=65536 \
+		-artifact_prefix="$T/" \
 		-print_final_stats=1 "$corpus" > "$T/$target.log" 2>&1; then
 		tail -40 "$T/$target.log"
 		fail=1

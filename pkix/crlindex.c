@@ -273,10 +273,10 @@ px_crl_from_index(const struct px_blob *b, const unsigned char der_sha256[32],
 		goto out;
 	}
 	p = var;
-	if ((c->issuer = d2i_X509_NAME(NULL, &p, isslen)) == NULL ||
-	    p != var + isslen)
-		goto out;
+	c->issuer = d2i_X509_NAME(NULL, &p, isslen);
 	c->own_issuer = 1;
+	if (c->issuer == NULL || p != var + isslen)
+		goto out;
 	if (idplen > 0) {
 		p = var + isslen;
 		if ((c->idp = d2i_ISSUING_DIST_POINT(NULL, &p, idplen)) ==

@@ -283,7 +283,7 @@ test_index_bounds(void **state)
 	unsigned char sha[32], other[32], *copy;
 	struct px_crl *c;
 	struct px_crl_entry e;
-	size_t i, off;
+	size_t i, off, hdr;
 
 	build(&b.mem, &b.len, sha);
 	copy = malloc(b.len);
@@ -301,8 +301,11 @@ test_index_bounds(void **state)
 	memset(other, 0x5a, sizeof(other));
 	assert_int_equal(
 	    px_crl_from_index(&b, other, "idx", &c), PX_ERR_BAD_FORMAT);
-	/* Any single damaged byte of the header: refused, or harmless. */
-	for (off = 0; off < 180; off++) {
+	/* Any single damaged byte of the header (issuer and IDP included):
+	 * refused, or harmless, and nothing leaks. */
+	hdr = (size_t)b.mem[8] | (size_t)b.mem[9] << 8;
+	assert_true(hdr > 180 && hdr < b.len);
+	for (off = 0; off < hdr; off++) {
 		memcpy(copy, b.mem, b.len);
 		copy[off] ^= 0xff;
 		if (px_crl_from_index(&d, sha, "idx", &c) == 0) {
@@ -311,6 +314,11 @@ test_index_bounds(void **state)
 			px_crl_free(c);
 		}
 	}
+	/* An issuer name followed by stray bytes: refused, nothing leaks. */
+	memcpy(copy, b.mem, b.len);
+	copy[172]++;
+	assert_int_equal(
+	    px_crl_from_index(&d, sha, "idx", &c), PX_ERR_BAD_FORMAT);
 	/* Damaged records (length bytes included) never read out of bounds:
 	 * ASan watches the lookups. */
 	memcpy(copy, b.mem, b.len);
