@@ -476,30 +476,25 @@ clean(char *v)
 	return v;
 }
 
+/* Moves a header value from the response into the metadata, when sent. */
+static void
+take(char **dst, char **src)
+{
+	if (*src == NULL)
+		return;
+	free(*dst);
+	*dst = clean(*src);
+	*src = NULL;
+}
+
 /* Takes the response headers into m (the response keeps nothing). */
 static void
 take_headers(struct px_meta *m, struct px_http_response *resp, time_t now)
 {
-	if (resp->etag != NULL) {
-		free(m->etag);
-		m->etag = clean(resp->etag);
-		resp->etag = NULL;
-	}
-	if (resp->last_modified != NULL) {
-		free(m->last_modified);
-		m->last_modified = clean(resp->last_modified);
-		resp->last_modified = NULL;
-	}
-	if (resp->date != NULL) {
-		free(m->date);
-		m->date = clean(resp->date);
-		resp->date = NULL;
-	}
-	if (resp->via != NULL) {
-		free(m->via);
-		m->via = clean(resp->via);
-		resp->via = NULL;
-	}
+	take(&m->etag, &resp->etag);
+	take(&m->last_modified, &resp->last_modified);
+	take(&m->date, &resp->date);
+	take(&m->via, &resp->via);
 	m->max_age = resp->max_age;
 	m->fetched_at = now;
 }
