@@ -15,6 +15,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "../http/http.h"
+#include "../ldap/ldap.h"
 #include "cache_int.h"
 #include "offline.h"
 
@@ -458,6 +459,69 @@ is_http(const char *url)
 	    strncasecmp(url, "https://", 8) == 0;
 }
 
+static int
+is_ldap(const char *url)
+{
+	return strncasecmp(url, "ldap://", 7) == 0 ||
+	    strncasecmp(url, "ldaps://", 8) == 0;
+}
+
+/*
+ * One LDAP retrieval, its answer put in resp as an HTTP 200 would be, the
+ * bind used in bind.  Fallbacks to weaker binds are logged as warnings.
+ */
+static int
+ldap_request(struct px_cache *c, const char *url, enum px_kind kind,
+    long timeout_ms, struct px_http_response *resp, char *bind, size_t blen)
+{
+	static const char *const crl_attrs[] = {
+		"certificateRevocationList;binary",
+		"authorityRevocationList;binary", NULL
+	};
+	static const char *const cert_attrs[] = { "cACertificate;binary",
+		"cACertificate", NULL };
+	struct px_ldap_request req;
+	struct px_ldap_response lr;
+	px_ldap_fetch_fn fetch;
+	int r;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->max_age = -1;
+	if ((r = px_transport_ldap(c->cfg->transport_dir, &fetch)) != 0)
+		return r;
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.server = c->cfg->ldap_server;
+	req.default_attrs = kind == PX_KIND_CERT ? cert_attrs : crl_attrs;
+	req.max_size = c->cfg->max_object_size;
+	req.timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
+	req.nocanon = c->cfg->ldap_sasl_nocanon;
+	/* The machine context binds with the host's keytab; a user's process
+	 * with the user's credential cache. */
+	if (geteuid() == 0) {
+		req.keytab = c->cfg->ldap_keytab != NULL ? c->cfg->ldap_keytab
+		                                         : "/etc/krb5.keytab";
+		req.principal = c->cfg->ldap_principal;
+	}
+	r = fetch(&req, &lr);
+	if (lr.fallback[0] != '\0')
+		px_warn("%s: %s; used %s", url, lr.fallback,
+		    lr.bind[0] != '\0' ? lr.bind : "no bind");
+	snprintf(bind, blen, "%s", lr.bind);
+	resp->ms = lr.ms;
+	if (r != 0) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg), "%s", lr.errmsg);
+		px_warn("%s: %s", url, lr.errmsg);
+		return r;
+	}
+	if (lr.values > 1)
+		px_info("%s: %d values; the first is used", url, lr.values);
+	resp->status = 200;
+	resp->body = lr.body;
+	resp->len = lr.len;
+	return 0;
+}
+
 /* A header value is kept only when it is one printable line. */
 static char *
 clean(char *v)
@@ -595,11 +659,20 @@ refresh(struct px_cache *c, const char *url, const char *hex, enum px_kind kind,
 	long t0 = px_now_ms(), status = 0;
 	size_t bytes = 0;
 	int r, retried = 0, conditional = 1;
+	char bind[24] = "";
 
 	entry_init(&n);
+	/* LDAP has no conditional request and no proxy to ask again. */
+	if (is_ldap(url))
+		retried = 1;
 again:
 	memset(&resp, 0, sizeof(resp));
-	r = http_request(c, url, e, max_age, conditional, timeout_ms, &resp);
+	if (is_ldap(url))
+		r = ldap_request(
+		    c, url, kind, timeout_ms, &resp, bind, sizeof(bind));
+	else
+		r = http_request(
+		    c, url, e, max_age, conditional, timeout_ms, &resp);
 	status = resp.status;
 	bytes += resp.len;
 	if (r != 0) {
@@ -670,6 +743,10 @@ again:
 	n.meta.kind = kind;
 	n.meta.info = info;
 	take_headers(&n.meta, &resp, now);
+	if (bind[0] != '\0' && (n.meta.bind = strdup(bind)) == NULL) {
+		r = PX_ERR_NOMEM;
+		goto out;
+	}
 	n.der = resp.body;
 	n.len = resp.len;
 	resp.body = NULL;
@@ -681,6 +758,13 @@ again:
 	*srcp = PX_SRC_NETWORK;
 	r = 0;
 out:
+	if (bind[0] != '\0') {
+		char tmp[160];
+
+		snprintf(tmp, sizeof(tmp), "bind=%s%s%s", bind,
+		    note[0] != '\0' ? " " : "", note);
+		snprintf(note, nlen, "%s", tmp);
+	}
 	trace_net(url, status, bytes, px_now_ms() - t0, timeout_ms, note);
 	note[0] = '\0';
 	px_http_response_clear(&resp);
@@ -740,7 +824,7 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
 		remember(c, url, &e, now);
 		return hand_out(&e, PX_SRC_DISK, 0, objp);
 	}
-	if (!is_http(url)) {
+	if (!is_http(url) && !is_ldap(url)) {
 		r = PX_ERR_UNSUPPORTED;
 		snprintf(note, sizeof(note), "error=\"scheme not supported\"");
 	} else if (c->cfg->offline) {

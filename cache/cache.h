@@ -81,6 +81,7 @@ struct px_meta {
 	char *last_modified;
 	char *date;
 	char *via;
+	char *bind;   /* LDAP: the bind used */
 	long max_age; /* -1 when none */
 	time_t fetched_at;
 	struct px_obj_info info;

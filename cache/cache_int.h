@@ -105,5 +105,11 @@ int px_transport_http(const char *dir,
     int (**fnp)(
         const struct px_http_request *, struct px_http_response *)) PX_WUR;
 void px_http_response_clear(struct px_http_response *resp);
+struct px_ldap_request;
+struct px_ldap_response;
+/* Loads the LDAP transport plugin from dir (once per process). */
+int px_transport_ldap(const char *dir,
+    int (**fnp)(
+        const struct px_ldap_request *, struct px_ldap_response *)) PX_WUR;
 
 #endif

@@ -18,6 +18,7 @@ px_meta_clear(struct px_meta *m)
 	free(m->last_modified);
 	free(m->date);
 	free(m->via);
+	free(m->bind);
 	memset(m, 0, sizeof(*m));
 	m->max_age = -1;
 }
@@ -52,6 +53,8 @@ px_meta_format(const struct px_meta *m)
 		fprintf(f, "date %s\n", m->date);
 	if (m->via != NULL)
 		fprintf(f, "via %s\n", m->via);
+	if (m->bind != NULL)
+		fprintf(f, "bind %s\n", m->bind);
 	fprintf(f,
 	    "max_age %ld\nfetched_at %lld\nthis_update %lld\n"
 	    "next_update %lld\nsize %zu\n",
@@ -127,6 +130,8 @@ parse_line(struct px_meta *m, const char *key, const char *v, int *have)
 		return set_str(&m->date, v);
 	if (strcmp(key, "via") == 0)
 		return set_str(&m->via, v);
+	if (strcmp(key, "bind") == 0)
+		return set_str(&m->bind, v);
 	if (strcmp(key, "kind") == 0) {
 		m->kind = strcmp(v, "crl") == 0 ? PX_KIND_CRL
 		    : strcmp(v, "cert") == 0    ? PX_KIND_CERT
@@ -237,7 +242,8 @@ px_meta_copy(struct px_meta *dst, const struct px_meta *src)
 	    dup_opt(&dst->etag, src->etag) != 0 ||
 	    dup_opt(&dst->last_modified, src->last_modified) != 0 ||
 	    dup_opt(&dst->date, src->date) != 0 ||
-	    dup_opt(&dst->via, src->via) != 0) {
+	    dup_opt(&dst->via, src->via) != 0 ||
+	    dup_opt(&dst->bind, src->bind) != 0) {
 		px_meta_clear(dst);
 		return PX_ERR_NOMEM;
 	}

@@ -7,7 +7,8 @@
 # OUTDIR/crl/*.crl     CRLs in DER (and a few in PEM, *.pem.crl)
 # OUTDIR/serials       name=hex serial of every issued certificate
 # CRL_BASE (environment) is the URL prefix of the CRL distribution points
-# (default http://crl.example.test): issuing.crl, issuing-delta.crl, root.crl.
+# (default http://crl.example.test): issuing.crl, issuing-delta.crl, root.crl;
+# LDAP_BASE the ldap://host:port of the LDAP-only leaves.
 # Every CA is an EC P-256 key; dates are relative to now, so the PKI is
 # valid whenever it is generated.
 set -euo pipefail
@@ -22,7 +23,8 @@ OUT=$(cd "$OUT" && pwd)
 
 # Where the certificates say their CRLs are (CRL distribution points).
 CRL_BASE=${CRL_BASE:-http://crl.example.test}
-export CADIR=$OUT/ca CRLDB=$OUT/ca/index.txt DELTA_BASE=0 CRL_BASE
+LDAP_BASE=${LDAP_BASE:-ldap://ldap.example.test}
+export CADIR=$OUT/ca CRLDB=$OUT/ca/index.txt DELTA_BASE=0 CRL_BASE LDAP_BASE
 
 utc() { date -u -d "$1" +%y%m%d%H%M%SZ; }
 
@@ -186,6 +188,9 @@ issue issuing deltarev "Dora Deltarevoked" ext_leaf
 issue issuing2 rekeyed "Rita Rekeyed" ext_leaf_noakid
 issue issuing noakid "Nick Noakid" ext_leaf_noakid
 issue issuing multicdp "Mia Multicdp" ext_leaf_multicdp
+issue issuing ldapgood "Lee Ldapgood" ext_leaf_ldap
+issue issuing ldaprevoked "Lou Ldaprevoked" ext_leaf_ldap
+issue issuing ldaphostless "Hugo Hostless" ext_leaf_ldap_hostless
 issue issuing aia "Ada Aia" ext_leaf_aia
 issue issuing aiap7 "Pia Pkcs7" ext_leaf_aia_p7
 # The issuing CA as AIA caIssuers serves it.
@@ -204,7 +209,7 @@ ossl x509 -inform DER -in "$OUT/tmp/badsig.der" -out "$OUT/certs/badsig.pem"
 # ---- CRLs ----
 crl root root 1 crl_plain "issuing-old:CACompromise"
 crl root root-ca-only 2 crl_idp_ca_root "issuing-old:CACompromise"
-crl issuing issuing 10 crl_plain "revoked:keyCompromise hold:certificateHold"
+crl issuing issuing 10 crl_plain "revoked:keyCompromise hold:certificateHold ldaprevoked:keyCompromise"
 cp "$OUT/tmp/issuing.pem" "$OUT/crl/issuing.pem.crl"
 crl issuing issuing-empty 9 crl_plain ""
 crl issuing base 20 crl_freshest "revoked:keyCompromise hold:certificateHold"

@@ -103,3 +103,78 @@ print(n)' "$HTTPD_LOG" "$1"
 
 # connects: connections accepted by the scripted server so far.
 connects() { grep -c '"event": "connect"' "$HTTPD_LOG"; }
+
+# start_slapd PORT: slapd (mdb) on 127.0.0.1:PORT with dc=example,dc=test,
+# the issuing CA's entry (its CRL and certificate as binary attributes), the
+# root CA's entry, `allow bind_v2`, anonymous read.  Its log ($SLAPD_LOG,
+# stats level) shows the binds it saw.
+start_slapd() {
+	local port=$1 d=$PX_T/slapd
+	mkdir -p "$d/db"
+	SLAPD_LOG=$d/slapd.log
+	cat > "$d/slapd.conf" <<-CONF
+	include /etc/ldap/schema/core.schema
+	include /etc/ldap/schema/cosine.schema
+	include /etc/ldap/schema/inetorgperson.schema
+	modulepath /usr/lib/ldap
+	moduleload back_mdb
+	pidfile $d/slapd.pid
+	argsfile $d/slapd.args
+	allow bind_v2
+	${SLAPD_EXTRA:-}
+	database mdb
+	maxsize 104857600
+	suffix "dc=example,dc=test"
+	rootdn "cn=admin,dc=example,dc=test"
+	directory $d/db
+	access to * by * read
+	CONF
+	cat > "$d/base.ldif" <<-LDIF
+	dn: dc=example,dc=test
+	objectClass: dcObject
+	objectClass: organization
+	o: Example
+	dc: example
+
+	dn: ou=PKI,dc=example,dc=test
+	objectClass: organizationalUnit
+	ou: PKI
+
+	dn: cn=Issuing CA,ou=PKI,dc=example,dc=test
+	objectClass: cRLDistributionPoint
+	objectClass: pkiCA
+	cn: Issuing CA
+	certificateRevocationList;binary:< file://$PKI/crl/issuing.crl
+	cACertificate;binary:< file://$PKI/certs/issuing.cer
+
+	dn: cn=Root CA,ou=PKI,dc=example,dc=test
+	objectClass: cRLDistributionPoint
+	objectClass: pkiCA
+	cn: Root CA
+	certificateRevocationList;binary:< file://$PKI/crl/root.crl
+
+	dn: cn=No CRL,ou=PKI,dc=example,dc=test
+	objectClass: cRLDistributionPoint
+	cn: No CRL
+	${SLAPD_LDIF_EXTRA:-}
+	LDIF
+	slapadd -q -f "$d/slapd.conf" -l "$d/base.ldif" > "$d/slapadd.log" 2>&1 || {
+		echo "Bail out! slapadd failed"
+		cat "$d/slapadd.log"
+		exit 1
+	}
+	env ${SLAPD_ENV:-} slapd -d 256 -f "$d/slapd.conf" -h "ldap://127.0.0.1:$port/" \
+		> "$SLAPD_LOG" 2>&1 &
+	px_pids="$px_pids $!"
+	wait_port "$port"
+}
+
+# start_relay PORT SLAPD_PORT: tests/ldaprelay.py (v3 refused, v2 relayed).
+start_relay() {
+	RELAY_LOG=$PX_T/relay.log
+	: > "$RELAY_LOG"
+	/usr/bin/python3 "$PX_SRCDIR/tests/ldaprelay.py" "$1" "$2" "$RELAY_LOG" &
+	px_pids="$px_pids $!"
+	wait_port "$1"
+	: > "$RELAY_LOG"
+}

@@ -429,6 +429,8 @@ list_entry(void *arg, const char *dir, const struct px_meta *m)
 		json_str(m->etag);
 		fputs(",\"last_modified\":", stdout);
 		json_str(m->last_modified);
+		fputs(",\"bind\":", stdout);
+		json_str(m->bind);
 		printf(",\"max_age\":%ld,\"size\":%zu,\"entries\":%ld,"
 		       "\"cache\":",
 		    m->max_age, m->size, m->info.entries);
@@ -439,14 +441,15 @@ list_entry(void *arg, const char *dir, const struct px_meta *m)
 	l->n++;
 	printf("%s\n  kind: %s  cache: %s  size: %zu  entries: %ld\n"
 	       "  issuer: %s\n  thisUpdate: %s  nextUpdate: %s  fetched: %s\n"
-	       "  ETag: %s  max-age: %ld\n",
+	       "  ETag: %s  max-age: %ld%s%s\n",
 	    m->url, px_kind_name(m->kind), dir, m->size, m->info.entries,
 	    m->info.issuer, px_time_str(m->info.this_update, t1, sizeof(t1)),
 	    m->info.next_update != 0
 	        ? px_time_str(m->info.next_update, t2, sizeof(t2))
 	        : "none",
 	    px_time_str(m->fetched_at, t3, sizeof(t3)),
-	    m->etag != NULL ? m->etag : "-", m->max_age);
+	    m->etag != NULL ? m->etag : "-", m->max_age,
+	    m->bind != NULL ? "  bind: " : "", m->bind != NULL ? m->bind : "");
 	return 0;
 }
 

@@ -1,0 +1,52 @@
+/*
+ * The LDAP transport (seed 003, "LDAP Server Retrieval"): one base-scope
+ * search of an RFC 4516 URL with at most three binds — LDAPv3 SASL GSSAPI
+ * with integrity and confidentiality, then anonymous LDAPv3, then anonymous
+ * LDAPv2.  Built as a plugin (px_ldap.so) that cache/ loads on first use,
+ * like the HTTP transport; it does not log: it returns a PX_ERR_*, a
+ * message, and the fallbacks it made for the caller to log.
+ */
+#ifndef PX_LDAP_H
+#define PX_LDAP_H
+
+#include <stddef.h>
+
+#define PX_LDAP_ABI 1
+#define PX_LDAP_MSG 256
+
+struct px_ldap_request {
+	const char *url;    /* ldap:// or ldaps:// (RFC 4516) */
+	const char *server; /* for host-less URLs: host[:port] or URL */
+	const char *const *default_attrs; /* when the URL names none */
+	size_t max_size;       /* cap on the value (and the message) */
+	long timeout_ms;       /* network and operation timeout */
+	int nocanon;           /* service principal from the URL's host */
+	const char *keytab;    /* machine context: client keytab, or NULL */
+	const char *principal; /* with keytab: the client principal */
+};
+
+struct px_ldap_response {
+	unsigned char *body; /* malloc()ed; free() it */
+	size_t len;
+	int values;       /* values the attribute had (the first is used) */
+	char bind[24];    /* "gssapi", "anonymous-v3" or "anonymous-v2" */
+	char server[320]; /* the server URI asked */
+	long ms;
+	char fallback[PX_LDAP_MSG]; /* why weaker binds were used, or "" */
+	char errmsg[PX_LDAP_MSG];   /* why, when the call fails */
+};
+
+/*
+ * Returns 0 with the first value of the first attribute found, else
+ * PX_ERR_BAD_FORMAT (URL), PX_ERR_UNREACHABLE / PX_ERR_TIMEOUT (connection:
+ * no further bind is tried), PX_ERR_NOT_FOUND (entry or attribute absent),
+ * PX_ERR_NOT_ALLOWED (a referral: not chased), PX_ERR_TOO_BIG,
+ * PX_ERR_NETWORK (every bind refused, or another LDAP error), PX_ERR_NOMEM.
+ */
+typedef int (*px_ldap_fetch_fn)(
+    const struct px_ldap_request *req, struct px_ldap_response *resp);
+
+#define PX_LDAP_SYM_ABI "px_ldap_abi"
+#define PX_LDAP_SYM_FETCH "px_ldap_fetch"
+
+#endif

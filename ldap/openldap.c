@@ -1,0 +1,420 @@
+/*
+ * px_ldap.so: the LDAP transport on OpenLDAP's libldap, Cyrus SASL and MIT
+ * Kerberos GSSAPI.  Exports px_ldap_abi and px_ldap_fetch() only.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+#include <gssapi/gssapi_krb5.h>
+#include <lber.h>
+#include <ldap.h>
+#include <sasl/sasl.h>
+
+#include "../common/err.h"
+#include "ldap.h"
+
+#define PX_EXPORT __attribute__((visibility("default")))
+
+PX_EXPORT const unsigned px_ldap_abi = PX_LDAP_ABI;
+PX_EXPORT int px_ldap_fetch(
+    const struct px_ldap_request *req, struct px_ldap_response *resp);
+
+enum bind_kind { BIND_GSSAPI, BIND_ANON_V3, BIND_ANON_V2 };
+
+static const char *const bind_names[] = { "gssapi", "anonymous-v3",
+	"anonymous-v2" };
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Network failures: the URL goes offline, no weaker bind is tried. */
+static int
+is_network(int rc)
+{
+	return rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ||
+	    rc == LDAP_CONNECT_ERROR;
+}
+
+static int
+map_network(int rc)
+{
+	return rc == LDAP_TIMEOUT ? PX_ERR_TIMEOUT : PX_ERR_UNREACHABLE;
+}
+
+/* Cyrus SASL asks nothing of us for GSSAPI; answer defaults. */
+static int
+interact(LDAP *ld, unsigned flags, void *defaults, void *in)
+{
+	sasl_interact_t *it;
+
+	for (it = in; it->id != SASL_CB_LIST_END; it++) {
+		it->result = it->defresult != NULL ? it->defresult : "";
+		it->len = (unsigned)strlen(it->result);
+	}
+	return LDAP_SUCCESS;
+}
+
+/* Opens a connection object (no traffic yet) with our options. */
+static int
+open_ld(const char *uri, int version, const struct px_ldap_request *req,
+    long deadline, LDAP **ldp, struct px_ldap_response *resp)
+{
+	struct timeval tv;
+	long left = deadline - now_ms();
+	LDAP *ld = NULL;
+	int rc;
+
+	*ldp = NULL;
+	if (left < 1)
+		left = 1;
+	tv.tv_sec = left / 1000;
+	tv.tv_usec = (left % 1000) * 1000;
+	if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg), "%.200s: %s", uri,
+		    ldap_err2string(rc));
+		return PX_ERR_BAD_FORMAT;
+	}
+	if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version) != 0 ||
+	    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) != 0 ||
+	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv) != 0 ||
+	    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != 0 ||
+	    ldap_set_option(ld, LDAP_OPT_X_SASL_NOCANON,
+	        req->nocanon ? LDAP_OPT_ON : LDAP_OPT_OFF) != 0) {
+		ldap_unbind_ext_s(ld, NULL, NULL);
+		return PX_ERR_NOMEM;
+	}
+	*ldp = ld;
+	return 0;
+}
+
+/* Machine context: credentials from the keytab, in memory. */
+static int
+keytab_creds(const struct px_ldap_request *req, gss_cred_id_t *credp, char *msg,
+    size_t len)
+{
+	gss_key_value_element_desc el[2] = {
+		{ "client_keytab", req->keytab },
+		{ "ccache", "MEMORY:pam_pkix_ldap" },
+	};
+	gss_key_value_set_desc store = { 2, el };
+	gss_buffer_desc buf;
+	gss_name_t name = GSS_C_NO_NAME;
+	OM_uint32 major, minor;
+
+	*credp = GSS_C_NO_CREDENTIAL;
+	if (req->principal != NULL) {
+		buf.value = (void *)req->principal;
+		buf.length = strlen(req->principal);
+		major = gss_import_name(
+		    &minor, &buf, GSS_KRB5_NT_PRINCIPAL_NAME, &name);
+		if (GSS_ERROR(major)) {
+			snprintf(msg, len, "bad ldap_principal");
+			return -1;
+		}
+	}
+	major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE,
+	    GSS_C_NO_OID_SET, GSS_C_INITIATE, &store, credp, NULL, NULL);
+	gss_release_name(&minor, &name);
+	if (GSS_ERROR(major)) {
+		snprintf(
+		    msg, len, "no Kerberos credentials from %s", req->keytab);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One bind.  Returns the LDAP result code; for GSSAPI also checks that
+ * the exchange is signed and sealed (SSF > 1).
+ */
+static int
+do_bind(LDAP *ld, enum bind_kind kind, const struct px_ldap_request *req,
+    char *msg, size_t len)
+{
+	struct berval empty = { 0, (char *)"" };
+	gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+	OM_uint32 minor;
+	ber_len_t ssf = 0;
+	int rc;
+
+	if (kind != BIND_GSSAPI)
+		return ldap_sasl_bind_s(
+		    ld, "", LDAP_SASL_SIMPLE, &empty, NULL, NULL, NULL);
+	if (req->keytab != NULL && keytab_creds(req, &cred, msg, len) != 0)
+		return LDAP_LOCAL_ERROR;
+	if (cred != GSS_C_NO_CREDENTIAL &&
+	    ldap_set_option(ld, LDAP_OPT_X_SASL_GSS_CREDS, cred) != 0) {
+		gss_release_cred(&minor, &cred);
+		return LDAP_LOCAL_ERROR;
+	}
+	/* Integrity and confidentiality, or nothing. */
+	if (ldap_set_option(ld, LDAP_OPT_X_SASL_SECPROPS,
+	        "minssf=56,noplain,noanonymous") != 0) {
+		gss_release_cred(&minor, &cred);
+		return LDAP_LOCAL_ERROR;
+	}
+	rc = ldap_sasl_interactive_bind_s(
+	    ld, NULL, "GSSAPI", NULL, NULL, LDAP_SASL_QUIET, interact, NULL);
+	gss_release_cred(&minor, &cred);
+	if (rc == LDAP_SUCCESS &&
+	    (ldap_get_option(ld, LDAP_OPT_X_SASL_SSF, &ssf) != 0 || ssf <= 1)) {
+		snprintf(msg, len, "GSSAPI bind without a security layer");
+		return LDAP_STRONG_AUTH_REQUIRED;
+	}
+	return rc;
+}
+
+/* The first value of the first attribute present.  Returns 0 or PX_ERR. */
+static int
+take_value(LDAP *ld, LDAPMessage *res, char **attrs,
+    const struct px_ldap_request *req, struct px_ldap_response *resp)
+{
+	LDAPMessage *e = ldap_first_entry(ld, res);
+	struct berval **vals;
+	int i, n, r = PX_ERR_NOT_FOUND;
+
+	if (e == NULL) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg), "no entry");
+		return PX_ERR_NOT_FOUND;
+	}
+	for (i = 0; attrs[i] != NULL && r == PX_ERR_NOT_FOUND; i++) {
+		if ((vals = ldap_get_values_len(ld, e, attrs[i])) == NULL)
+			continue;
+		n = ldap_count_values_len(vals);
+		if (n > 0 && vals[0]->bv_len > 0) {
+			if (vals[0]->bv_len > req->max_size) {
+				snprintf(resp->errmsg, sizeof(resp->errmsg),
+				    "%s: value of %lu bytes, over the limit of "
+				    "%zu",
+				    attrs[i], (unsigned long)vals[0]->bv_len,
+				    req->max_size);
+				r = PX_ERR_TOO_BIG;
+			} else if ((resp->body = malloc(vals[0]->bv_len + 1)) ==
+			    NULL) {
+				r = PX_ERR_NOMEM;
+			} else {
+				memcpy(resp->body, vals[0]->bv_val,
+				    vals[0]->bv_len);
+				resp->body[vals[0]->bv_len] = '\0';
+				resp->len = vals[0]->bv_len;
+				resp->values = n;
+				r = 0;
+			}
+		}
+		ldap_value_free_len(vals);
+	}
+	if (r == PX_ERR_NOT_FOUND)
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "no value of the attribute%s asked for",
+		    attrs[1] != NULL ? "s" : "");
+	return r;
+}
+
+/*
+ * Bind (three ways at most) and search one server.  Returns 0, a network
+ * error (try no weaker bind; the next server may answer), or another.
+ */
+static int
+try_server(const char *uri, const char *dn, char **attrs,
+    const struct px_ldap_request *req, long deadline,
+    struct px_ldap_response *resp)
+{
+	static const int versions[] = { LDAP_VERSION3, LDAP_VERSION3,
+		LDAP_VERSION2 };
+	struct timeval tv;
+	LDAPMessage *res = NULL;
+	Sockbuf *sb = NULL;
+	ber_len_t maxin = req->max_size + 65536;
+	char why[160] = "", one[200];
+	LDAP *ld = NULL;
+	int k, rc, r;
+	long left;
+
+	for (k = BIND_GSSAPI; k <= BIND_ANON_V2; k++) {
+		if ((r = open_ld(uri, versions[k], req, deadline, &ld, resp)) !=
+		    0)
+			return r;
+		why[0] = '\0';
+		rc = do_bind(ld, (enum bind_kind)k, req, why, sizeof(why));
+		if (rc == LDAP_SUCCESS)
+			break;
+		if (is_network(rc)) {
+			snprintf(resp->errmsg, sizeof(resp->errmsg),
+			    "%.200s: %s bind: %s (%d)", uri, bind_names[k],
+			    ldap_err2string(rc), rc);
+			ldap_unbind_ext_s(ld, NULL, NULL);
+			return map_network(rc);
+		}
+		/* Refused: the next, weaker bind (seed 003), noted. */
+		snprintf(one, sizeof(one), "%s%s bind refused: %s (%d)%s%.100s",
+		    resp->fallback[0] != '\0' ? "; " : "", bind_names[k],
+		    ldap_err2string(rc), rc, why[0] != '\0' ? ", " : "", why);
+		strncat(resp->fallback, one,
+		    sizeof(resp->fallback) - strlen(resp->fallback) - 1);
+		ldap_unbind_ext_s(ld, NULL, NULL);
+		ld = NULL;
+	}
+	if (ld == NULL) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "%.200s: every bind was refused", uri);
+		return PX_ERR_NETWORK;
+	}
+	snprintf(resp->bind, sizeof(resp->bind), "%s", bind_names[k]);
+	/* A reply larger than the cap is not read into memory. */
+	if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) == 0 && sb != NULL)
+		(void)ber_sockbuf_ctrl(
+		    sb, LBER_SB_OPT_SET_MAX_INCOMING, &maxin);
+	left = deadline - now_ms();
+	tv.tv_sec = left > 1 ? left / 1000 : 0;
+	tv.tv_usec = left > 1 ? (left % 1000) * 1000 : 1000;
+	/* Scope base whatever the URL says (seed 003); the DN pins it. */
+	rc = ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+	    attrs, 0, NULL, NULL, &tv, 2, &res);
+	if (rc == LDAP_SUCCESS) {
+		r = take_value(ld, res, attrs, req, resp);
+	} else if (is_network(rc)) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg), "%s: search: %s",
+		    uri, ldap_err2string(rc));
+		r = map_network(rc);
+	} else if (rc == LDAP_REFERRAL) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "%.200s: the server returned a referral; not chased", uri);
+		r = PX_ERR_NOT_ALLOWED;
+	} else if (rc == LDAP_NO_SUCH_OBJECT) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "%.200s: no such entry", uri);
+		r = PX_ERR_NOT_FOUND;
+	} else {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "%.200s: search: %s (%d)", uri, ldap_err2string(rc), rc);
+		r = PX_ERR_NETWORK;
+	}
+	if (r == 0 && res != NULL && ldap_count_references(ld, res) > 0 &&
+	    resp->len == 0)
+		r = PX_ERR_NOT_ALLOWED;
+	ldap_msgfree(res);
+	ldap_unbind_ext_s(ld, NULL, NULL);
+	return r;
+}
+
+/* The machine's DNS domain, for SRV lookups of host-less URLs. */
+static int
+dns_domain(char *buf, size_t len)
+{
+	struct addrinfo hints, *ai = NULL;
+	char host[256];
+	const char *dot;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		return -1;
+	host[sizeof(host) - 1] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	if (strchr(host, '.') == NULL &&
+	    getaddrinfo(host, NULL, &hints, &ai) == 0 && ai->ai_canonname)
+		snprintf(host, sizeof(host), "%s", ai->ai_canonname);
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	if ((dot = strchr(host, '.')) == NULL || dot[1] == '\0')
+		return -1;
+	snprintf(buf, len, "%s", dot + 1);
+	return 0;
+}
+
+/* Whether s holds a byte that has no place in a DN from a certificate. */
+static int
+bad_dn(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+int
+px_ldap_fetch(const struct px_ldap_request *req, struct px_ldap_response *resp)
+{
+	LDAPURLDesc *lud = NULL;
+	char uri[300], domain[256], *list = NULL, *save = NULL, *h;
+	char **attrs;
+	const char *scheme;
+	long t0 = now_ms(), deadline = t0 + req->timeout_ms;
+	int r, rc, n;
+
+	memset(resp, 0, sizeof(*resp));
+	if ((rc = ldap_url_parse(req->url, &lud)) != LDAP_URL_SUCCESS) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "not an LDAP URL (RFC 4516): error %d", rc);
+		return PX_ERR_BAD_FORMAT;
+	}
+	if (lud->lud_exts != NULL || lud->lud_dn == NULL ||
+	    lud->lud_dn[0] == '\0' || bad_dn(lud->lud_dn)) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "LDAP URL without a usable DN, or with extensions");
+		r = PX_ERR_BAD_FORMAT;
+		goto out;
+	}
+	attrs = lud->lud_attrs != NULL ? lud->lud_attrs
+	                               : (char **)req->default_attrs;
+	scheme = lud->lud_scheme != NULL ? lud->lud_scheme : "ldap";
+	if (lud->lud_host != NULL && lud->lud_host[0] != '\0') {
+		snprintf(uri, sizeof(uri), "%s://%s:%d", scheme, lud->lud_host,
+		    lud->lud_port != 0                 ? lud->lud_port
+		        : strcmp(scheme, "ldaps") == 0 ? 636
+		                                       : 389);
+		r = try_server(uri, lud->lud_dn, attrs, req, deadline, resp);
+		snprintf(resp->server, sizeof(resp->server), "%s", uri);
+		goto out;
+	}
+	/* Host-less (an Active Directory URL): ldap_server, else DNS SRV. */
+	if (req->server != NULL) {
+		if (strstr(req->server, "://") != NULL)
+			snprintf(uri, sizeof(uri), "%s", req->server);
+		else
+			snprintf(
+			    uri, sizeof(uri), "%s://%s", scheme, req->server);
+		r = try_server(uri, lud->lud_dn, attrs, req, deadline, resp);
+		snprintf(resp->server, sizeof(resp->server), "%s", uri);
+		goto out;
+	}
+	if (dns_domain(domain, sizeof(domain)) != 0 ||
+	    ldap_domain2hostlist(domain, &list) != LDAP_SUCCESS ||
+	    list == NULL) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "host-less LDAP URL, no ldap_server and no _ldap._tcp SRV "
+		    "record for the machine's domain");
+		r = PX_ERR_UNREACHABLE;
+		goto out;
+	}
+	r = PX_ERR_UNREACHABLE;
+	for (n = 0, h = strtok_r(list, " ", &save); h != NULL && n < 8;
+	     h = strtok_r(NULL, " ", &save), n++) {
+		snprintf(uri, sizeof(uri), "%s://%s", scheme, h);
+		r = try_server(uri, lud->lud_dn, attrs, req, deadline, resp);
+		snprintf(resp->server, sizeof(resp->server), "%s", uri);
+		if (r != PX_ERR_UNREACHABLE && r != PX_ERR_TIMEOUT)
+			break;
+	}
+out:
+	resp->ms = now_ms() - t0;
+	ldap_memfree(list);
+	ldap_free_urldesc(lud);
+	return r;
+}
