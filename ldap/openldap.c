@@ -104,21 +104,29 @@ open_ld(const char *uri, int version, const struct px_ldap_request *req,
 	return 0;
 }
 
-/* Machine context: credentials from the keytab, in memory. */
+#define PX_GSS_CCACHE "MEMORY:pam_pkix_ldap"
+
+/*
+ * Machine context: initial credentials from the keytab into a memory
+ * credential cache of this process (never a file).
+ */
 static int
-keytab_creds(const struct px_ldap_request *req, gss_cred_id_t *credp, char *msg,
-    size_t len)
+keytab_creds(const struct px_ldap_request *req, char *msg, size_t len)
 {
 	gss_key_value_element_desc el[2] = {
 		{ "client_keytab", req->keytab },
-		{ "ccache", "MEMORY:pam_pkix_ldap" },
+		{ "ccache", PX_GSS_CCACHE },
 	};
 	gss_key_value_set_desc store = { 2, el };
 	gss_buffer_desc buf;
 	gss_name_t name = GSS_C_NO_NAME;
+	gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
 	OM_uint32 major, minor;
 
-	*credp = GSS_C_NO_CREDENTIAL;
+	if (access(req->keytab, R_OK) != 0) {
+		snprintf(msg, len, "no keytab %s", req->keytab);
+		return -1;
+	}
 	if (req->principal != NULL) {
 		buf.value = (void *)req->principal;
 		buf.length = strlen(req->principal);
@@ -130,8 +138,9 @@ keytab_creds(const struct px_ldap_request *req, gss_cred_id_t *credp, char *msg,
 		}
 	}
 	major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE,
-	    GSS_C_NO_OID_SET, GSS_C_INITIATE, &store, credp, NULL, NULL);
+	    GSS_C_NO_OID_SET, GSS_C_INITIATE, &store, &cred, NULL, NULL);
 	gss_release_name(&minor, &name);
+	gss_release_cred(&minor, &cred);
 	if (GSS_ERROR(major)) {
 		snprintf(
 		    msg, len, "no Kerberos credentials from %s", req->keytab);
@@ -149,30 +158,37 @@ do_bind(LDAP *ld, enum bind_kind kind, const struct px_ldap_request *req,
     char *msg, size_t len)
 {
 	struct berval empty = { 0, (char *)"" };
-	gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+	const char *prev = NULL;
+	char saved[256] = "";
 	OM_uint32 minor;
 	ber_len_t ssf = 0;
-	int rc;
+	int rc, switched = 0;
 
 	if (kind != BIND_GSSAPI)
 		return ldap_sasl_bind_s(
 		    ld, "", LDAP_SASL_SIMPLE, &empty, NULL, NULL, NULL);
-	if (req->keytab != NULL && keytab_creds(req, &cred, msg, len) != 0)
-		return LDAP_LOCAL_ERROR;
-	if (cred != GSS_C_NO_CREDENTIAL &&
-	    ldap_set_option(ld, LDAP_OPT_X_SASL_GSS_CREDS, cred) != 0) {
-		gss_release_cred(&minor, &cred);
-		return LDAP_LOCAL_ERROR;
+	if (req->keytab != NULL) {
+		if (keytab_creds(req, msg, len) != 0)
+			return LDAP_LOCAL_ERROR;
+		/* The SASL GSSAPI plugin uses this thread's default cache:
+		 * point it at ours for the bind, then back. */
+		if (GSS_ERROR(
+		        gss_krb5_ccache_name(&minor, PX_GSS_CCACHE, &prev)))
+			return LDAP_LOCAL_ERROR;
+		if (prev != NULL)
+			snprintf(saved, sizeof(saved), "%s", prev);
+		switched = 1;
 	}
 	/* Integrity and confidentiality, or nothing. */
 	if (ldap_set_option(ld, LDAP_OPT_X_SASL_SECPROPS,
-	        "minssf=56,noplain,noanonymous") != 0) {
-		gss_release_cred(&minor, &cred);
-		return LDAP_LOCAL_ERROR;
-	}
-	rc = ldap_sasl_interactive_bind_s(
-	    ld, NULL, "GSSAPI", NULL, NULL, LDAP_SASL_QUIET, interact, NULL);
-	gss_release_cred(&minor, &cred);
+	        "minssf=56,noplain,noanonymous") != 0)
+		rc = LDAP_LOCAL_ERROR;
+	else
+		rc = ldap_sasl_interactive_bind_s(ld, NULL, "GSSAPI", NULL,
+		    NULL, LDAP_SASL_QUIET, interact, NULL);
+	if (switched)
+		(void)gss_krb5_ccache_name(
+		    &minor, saved[0] != '\0' ? saved : NULL, NULL);
 	if (rc == LDAP_SUCCESS &&
 	    (ldap_get_option(ld, LDAP_OPT_X_SASL_SSF, &ssf) != 0 || ssf <= 1)) {
 		snprintf(msg, len, "GSSAPI bind without a security layer");

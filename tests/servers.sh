@@ -109,7 +109,7 @@ connects() { grep -c '"event": "connect"' "$HTTPD_LOG"; }
 # root CA's entry, `allow bind_v2`, anonymous read.  Its log ($SLAPD_LOG,
 # stats level) shows the binds it saw.
 start_slapd() {
-	local port=$1 d=$PX_T/slapd
+	local port=$1 d=$PX_T/slapd-$1
 	mkdir -p "$d/db"
 	SLAPD_LOG=$d/slapd.log
 	cat > "$d/slapd.conf" <<-CONF
@@ -177,4 +177,72 @@ start_relay() {
 	px_pids="$px_pids $!"
 	wait_port "$1"
 	: > "$RELAY_LOG"
+}
+
+# start_kdc PORT: an MIT KDC for the realm EXAMPLE.TEST on 127.0.0.1:PORT
+# (UDP and TCP), its database and replay caches in $PX_T/krb5.  Creates
+# service keys ldap/localhost, ldap/127.0.0.1 and ldap/$(hostname -f) in
+# $KRB_DIR/ldap.keytab and the client host/client.example.test in
+# $KRB_DIR/client.keytab, and exports KRB5_CONFIG and friends so that every
+# process of the test uses this realm and nothing in /etc.
+start_kdc() {
+	local port=$1 fqdn
+	KRB_DIR=$PX_T/krb5
+	mkdir -p "$KRB_DIR/db" "$KRB_DIR/rcache"
+	fqdn=$(hostname -f 2> /dev/null || hostname)
+	cat > "$KRB_DIR/krb5.conf" <<-CONF
+	[libdefaults]
+	    default_realm = EXAMPLE.TEST
+	    dns_lookup_kdc = false
+	    dns_lookup_realm = false
+	    rdns = false
+	    dns_canonicalize_hostname = false
+	    udp_preference_limit = 1
+	[realms]
+	    EXAMPLE.TEST = {
+	        kdc = 127.0.0.1:$port
+	    }
+	CONF
+	cat > "$KRB_DIR/kdc.conf" <<-CONF
+	[kdcdefaults]
+	    kdc_listen = 127.0.0.1:$port
+	    kdc_tcp_listen = 127.0.0.1:$port
+	[realms]
+	    EXAMPLE.TEST = {
+	        database_name = $KRB_DIR/db/principal
+	        key_stash_file = $KRB_DIR/db/stash
+	        acl_file = $KRB_DIR/db/kadm5.acl
+	    }
+	[logging]
+	    kdc = FILE:$KRB_DIR/kdc.log
+	CONF
+	printf '[libdefaults]\n    ignore_acceptor_hostname = true\n' > "$KRB_DIR/acceptor.conf"
+	: > "$KRB_DIR/db/kadm5.acl"
+	export KRB5_CONFIG=$KRB_DIR/krb5.conf KRB5_KDC_PROFILE=$KRB_DIR/kdc.conf
+	export KRB5RCACHEDIR=$KRB_DIR/rcache KRB5CCNAME=FILE:$KRB_DIR/ccache
+	export KRB5_KTNAME=FILE:$KRB_DIR/none.keytab
+	{
+		kdb5_util -r EXAMPLE.TEST create -s -P masterpw
+		for p in ldap/localhost ldap/127.0.0.1 "ldap/$fqdn" host/client.example.test; do
+			kadmin.local -r EXAMPLE.TEST -q "addprinc -randkey $p"
+		done
+		kadmin.local -r EXAMPLE.TEST -q "ktadd -k $KRB_DIR/ldap.keytab ldap/localhost ldap/127.0.0.1 ldap/$fqdn"
+		kadmin.local -r EXAMPLE.TEST -q "ktadd -k $KRB_DIR/client.keytab host/client.example.test"
+	} > "$KRB_DIR/setup.log" 2>&1 || {
+		echo "Bail out! KDC setup failed"
+		cat "$KRB_DIR/setup.log"
+		exit 1
+	}
+	krb5kdc -n -r EXAMPLE.TEST > "$KRB_DIR/krb5kdc.out" 2>&1 &
+	KDC_PID=$!
+	px_pids="$px_pids $KDC_PID"
+	wait_port "$port"
+}
+
+# The environment of a slapd that accepts GSSAPI with the test realm.
+slapd_gssapi_env() {
+	SLAPD_ENV="KRB5_CONFIG=$KRB_DIR/acceptor.conf:$KRB_DIR/krb5.conf KRB5_KTNAME=FILE:$KRB_DIR/ldap.keytab KRB5RCACHEDIR=$KRB_DIR/rcache"
+	SLAPD_EXTRA="sasl-realm EXAMPLE.TEST
+sasl-host localhost
+authz-regexp \"^uid=([^,]+)(,cn=example.test)?,cn=gssapi,cn=auth\$\" \"uid=\$1,ou=People,dc=example,dc=test\""
 }
