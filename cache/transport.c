@@ -20,71 +20,58 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static px_http_fetch_fn http_fetch;
 static px_ldap_fetch_fn ldap_fetch;
 
+/*
+ * Loads dir/file once and returns its fetch function, checking its ABI.
+ * Kept loaded for the life of the process (libcurl and libldap keep state).
+ * Lock held.
+ */
+static void *
+load(const char *dir, const char *file, const char *what, const char *abi_sym,
+    unsigned abi, const char *fetch_sym)
+{
+	char path[PATH_MAX];
+	const unsigned *v;
+	void *h, *fn;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	/* RTLD_LOCAL: the library's symbols stay out of the host's. */
+	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		px_error("cannot load the %s transport: %s", what, dlerror());
+		return NULL;
+	}
+	v = dlsym(h, abi_sym);
+	fn = dlsym(h, fetch_sym);
+	if (v == NULL || *v != abi || fn == NULL) {
+		px_error("%s: not a pam_pkix %s transport of this version",
+		    path, what);
+		dlclose(h);
+		return NULL;
+	}
+	return fn;
+}
+
 int
 px_transport_http(const char *dir, px_http_fetch_fn *fnp)
 {
-	char path[PATH_MAX];
-	const unsigned *abi;
-	void *h;
-	int r = 0;
-
 	pthread_mutex_lock(&lock);
-	if (http_fetch != NULL)
-		goto out;
-	snprintf(path, sizeof(path), "%s/px_http.so", dir);
-	/* RTLD_LOCAL: libcurl's symbols stay out of the host's namespace. */
-	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		px_error("cannot load the HTTP transport: %s", dlerror());
-		r = PX_ERR_NOT_FOUND;
-		goto out;
-	}
-	abi = dlsym(h, PX_HTTP_SYM_ABI);
-	http_fetch = (px_http_fetch_fn)dlsym(h, PX_HTTP_SYM_FETCH);
-	if (abi == NULL || *abi != PX_HTTP_ABI || http_fetch == NULL) {
-		px_error(
-		    "%s: not a pam_pkix HTTP transport of this version", path);
-		http_fetch = NULL;
-		dlclose(h);
-		r = PX_ERR_NOT_FOUND;
-		goto out;
-	}
-	/* Kept loaded for the life of the process: libcurl keeps state. */
-out:
+	if (http_fetch == NULL)
+		http_fetch = (px_http_fetch_fn)load(dir, "px_http.so", "HTTP",
+		    PX_HTTP_SYM_ABI, PX_HTTP_ABI, PX_HTTP_SYM_FETCH);
 	*fnp = http_fetch;
 	pthread_mutex_unlock(&lock);
-	return r;
+	return *fnp != NULL ? 0 : PX_ERR_NOT_FOUND;
 }
 
 int
 px_transport_ldap(const char *dir, px_ldap_fetch_fn *fnp)
 {
-	char path[PATH_MAX];
-	const unsigned *abi;
-	void *h;
-	int r = 0;
-
 	pthread_mutex_lock(&lock);
-	if (ldap_fetch != NULL)
-		goto out;
-	snprintf(path, sizeof(path), "%s/px_ldap.so", dir);
-	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		px_error("cannot load the LDAP transport: %s", dlerror());
-		r = PX_ERR_NOT_FOUND;
-		goto out;
-	}
-	abi = dlsym(h, PX_LDAP_SYM_ABI);
-	ldap_fetch = (px_ldap_fetch_fn)dlsym(h, PX_LDAP_SYM_FETCH);
-	if (abi == NULL || *abi != PX_LDAP_ABI || ldap_fetch == NULL) {
-		px_error(
-		    "%s: not a pam_pkix LDAP transport of this version", path);
-		ldap_fetch = NULL;
-		dlclose(h);
-		r = PX_ERR_NOT_FOUND;
-	}
-out:
+	if (ldap_fetch == NULL)
+		ldap_fetch = (px_ldap_fetch_fn)load(dir, "px_ldap.so", "LDAP",
+		    PX_LDAP_SYM_ABI, PX_LDAP_ABI, PX_LDAP_SYM_FETCH);
 	*fnp = ldap_fetch;
 	pthread_mutex_unlock(&lock);
-	return r;
+	return *fnp != NULL ? 0 : PX_ERR_NOT_FOUND;
 }
 
 void

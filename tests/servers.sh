@@ -246,3 +246,18 @@ slapd_gssapi_env() {
 sasl-host localhost
 authz-regexp \"^uid=([^,]+)(,cn=example.test)?,cn=gssapi,cn=auth\$\" \"uid=\$1,ou=People,dc=example,dc=test\""
 }
+
+# start_blackhole PORT: accepts connections and never answers.
+start_blackhole() {
+	/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+held = []
+while True:
+    c, _ = s.accept()
+    held.append(c)' "$1" &
+	px_pids="$px_pids $!"
+	wait_port "$1"
+}
