@@ -175,6 +175,16 @@ int px_cache_delete(struct px_cache *cache, enum px_kind kind) PX_WUR;
 int px_cache_resync_get(struct px_cache *cache, time_t *t) PX_WUR;
 int px_cache_resync_set(struct px_cache *cache, time_t t) PX_WUR;
 
+/*
+ * mapping = ldap: with user, returns 0 when the user's entry (ldap_user_base,
+ * ldap_user_filter) holds cert; with user NULL, finds the one user whose
+ * entry holds cert and writes the name into out.  PX_ERR_NOT_FOUND when
+ * not mapped; connection errors as px_cache_get().
+ */
+struct x509_st;
+int px_ldap_map_user(const struct px_config *cfg, const char *user,
+    struct x509_st *cert, char *out, size_t outlen) PX_WUR;
+
 /* Lists the offline URLs (this process's and the machine's). */
 int px_cache_offline_list(struct px_cache *cache,
     int (*fn)(void *arg, const char *url, time_t retry_at, long interval),

@@ -107,6 +107,11 @@ int px_transport_http(const char *dir,
 void px_http_response_clear(struct px_http_response *resp);
 struct px_ldap_request;
 struct px_ldap_response;
+struct px_ldap_user_request;
+/* The LDAP user mapping of the same plugin. */
+int px_transport_ldap_user(const char *dir,
+    int (**fnp)(const struct px_ldap_user_request *, struct px_ldap_response *,
+        char *, size_t)) PX_WUR;
 /* Loads the LDAP transport plugin from dir (once per process). */
 int px_transport_ldap(const char *dir,
     int (**fnp)(

@@ -19,6 +19,7 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static px_http_fetch_fn http_fetch;
 static px_ldap_fetch_fn ldap_fetch;
+static px_ldap_user_fn ldap_user;
 
 /*
  * Loads dir/file once and returns its fetch function, checking its ABI.
@@ -70,6 +71,18 @@ px_transport_ldap(const char *dir, px_ldap_fetch_fn *fnp)
 		ldap_fetch = (px_ldap_fetch_fn)load(dir, "px_ldap.so", "LDAP",
 		    PX_LDAP_SYM_ABI, PX_LDAP_ABI, PX_LDAP_SYM_FETCH);
 	*fnp = ldap_fetch;
+	pthread_mutex_unlock(&lock);
+	return *fnp != NULL ? 0 : PX_ERR_NOT_FOUND;
+}
+
+int
+px_transport_ldap_user(const char *dir, px_ldap_user_fn *fnp)
+{
+	pthread_mutex_lock(&lock);
+	if (ldap_user == NULL)
+		ldap_user = (px_ldap_user_fn)load(dir, "px_ldap.so", "LDAP",
+		    PX_LDAP_SYM_ABI, PX_LDAP_ABI, PX_LDAP_SYM_USER);
+	*fnp = ldap_user;
 	pthread_mutex_unlock(&lock);
 	return *fnp != NULL ? 0 : PX_ERR_NOT_FOUND;
 }

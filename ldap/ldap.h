@@ -46,7 +46,37 @@ struct px_ldap_response {
 typedef int (*px_ldap_fetch_fn)(
     const struct px_ldap_request *req, struct px_ldap_response *resp);
 
+/*
+ * The LDAP user mapping (mapping = ldap): with user set, whether the entry
+ * found under base by filter (%u replaced by the user name, escaped per
+ * RFC 4515) holds cert in userCertificate;binary; with user NULL, the
+ * reverse: the one entry holding cert (certificateExactMatch on serial and
+ * issuer, then compared byte for byte), whose name attribute — the one the
+ * filter compares with %u — is returned.  Servers: conn.server, else the
+ * domain's SRV records.  Same binds and timeouts as px_ldap_fetch().
+ */
+struct px_ldap_user_request {
+	struct px_ldap_request conn; /* url unused */
+	const char *base;            /* ldap_user_base */
+	const char *filter;          /* ldap_user_filter, with %u */
+	const char *user;            /* or NULL: find the user of cert */
+	const unsigned char *cert;   /* DER */
+	size_t cert_len;
+	const char *serial; /* decimal, for the reverse lookup */
+	const char *issuer; /* RFC 4514, for the reverse lookup */
+};
+
+/*
+ * Returns 0 (mapped; for a reverse lookup the name is in user, of size
+ * ulen), PX_ERR_NOT_FOUND (no such user, or the certificate is not
+ * theirs), PX_ERR_INVALID_ARG (several entries match; a bad name), or a
+ * connection error as px_ldap_fetch().
+ */
+typedef int (*px_ldap_user_fn)(const struct px_ldap_user_request *req,
+    struct px_ldap_response *resp, char *user, size_t ulen);
+
 #define PX_LDAP_SYM_ABI "px_ldap_abi"
 #define PX_LDAP_SYM_FETCH "px_ldap_fetch"
+#define PX_LDAP_SYM_USER "px_ldap_user"
 
 #endif

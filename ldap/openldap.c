@@ -29,6 +29,8 @@
 PX_EXPORT const unsigned px_ldap_abi = PX_LDAP_ABI;
 PX_EXPORT int px_ldap_fetch(
     const struct px_ldap_request *req, struct px_ldap_response *resp);
+PX_EXPORT int px_ldap_user(const struct px_ldap_user_request *req,
+    struct px_ldap_response *resp, char *user, size_t ulen);
 
 enum bind_kind { BIND_GSSAPI, BIND_ANON_V3, BIND_ANON_V2 };
 
@@ -244,25 +246,23 @@ take_value(LDAP *ld, LDAPMessage *res, char **attrs,
 }
 
 /*
- * Bind (three ways at most) and search one server.  Returns 0, a network
- * error (try no weaker bind; the next server may answer), or another.
+ * Binds to one server: GSSAPI, anonymous LDAPv3, anonymous LDAPv2, each
+ * refusal noted in resp->fallback.  Returns 0 with *ldp bound, a network
+ * error (no weaker bind is tried), or PX_ERR_NETWORK (all refused).
  */
 static int
-try_server(const char *uri, const char *dn, char **attrs,
-    const struct px_ldap_request *req, long deadline,
-    struct px_ldap_response *resp)
+bind_server(const char *uri, const struct px_ldap_request *req, long deadline,
+    struct px_ldap_response *resp, LDAP **ldp)
 {
 	static const int versions[] = { LDAP_VERSION3, LDAP_VERSION3,
 		LDAP_VERSION2 };
-	struct timeval tv;
-	LDAPMessage *res = NULL;
 	Sockbuf *sb = NULL;
 	ber_len_t maxin = req->max_size + 65536;
 	char why[160] = "", one[200];
 	LDAP *ld = NULL;
 	int k, rc, r;
-	long left;
 
+	*ldp = NULL;
 	for (k = BIND_GSSAPI; k <= BIND_ANON_V2; k++) {
 		if ((r = open_ld(uri, versions[k], req, deadline, &ld, resp)) !=
 		    0)
@@ -297,31 +297,65 @@ try_server(const char *uri, const char *dn, char **attrs,
 	if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) == 0 && sb != NULL)
 		(void)ber_sockbuf_ctrl(
 		    sb, LBER_SB_OPT_SET_MAX_INCOMING, &maxin);
-	left = deadline - now_ms();
-	tv.tv_sec = left > 1 ? left / 1000 : 0;
-	tv.tv_usec = left > 1 ? (left % 1000) * 1000 : 1000;
+	*ldp = ld;
+	return 0;
+}
+
+static void
+op_timeout(long deadline, struct timeval *tv)
+{
+	long left = deadline - now_ms();
+
+	tv->tv_sec = left > 1 ? left / 1000 : 0;
+	tv->tv_usec = left > 1 ? (left % 1000) * 1000 : 1000;
+}
+
+/* Maps the result of a search to a PX_ERR_* with a message. */
+static int
+search_error(int rc, const char *uri, struct px_ldap_response *resp)
+{
+	if (is_network(rc)) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "%.200s: search: %s", uri, ldap_err2string(rc));
+		return map_network(rc);
+	}
+	if (rc == LDAP_REFERRAL) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "%.200s: the server returned a referral; not chased", uri);
+		return PX_ERR_NOT_ALLOWED;
+	}
+	if (rc == LDAP_NO_SUCH_OBJECT) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "%.200s: no such entry", uri);
+		return PX_ERR_NOT_FOUND;
+	}
+	snprintf(resp->errmsg, sizeof(resp->errmsg), "%.200s: search: %s (%d)",
+	    uri, ldap_err2string(rc), rc);
+	return PX_ERR_NETWORK;
+}
+
+/*
+ * Bind (three ways at most) and search one server.  Returns 0, a network
+ * error (try no weaker bind; the next server may answer), or another.
+ */
+static int
+try_server(const char *uri, const char *dn, char **attrs,
+    const struct px_ldap_request *req, long deadline,
+    struct px_ldap_response *resp)
+{
+	struct timeval tv;
+	LDAPMessage *res = NULL;
+	LDAP *ld = NULL;
+	int rc, r;
+
+	if ((r = bind_server(uri, req, deadline, resp, &ld)) != 0)
+		return r;
+	op_timeout(deadline, &tv);
 	/* Scope base whatever the URL says (seed 003); the DN pins it. */
 	rc = ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
 	    attrs, 0, NULL, NULL, &tv, 2, &res);
-	if (rc == LDAP_SUCCESS) {
-		r = take_value(ld, res, attrs, req, resp);
-	} else if (is_network(rc)) {
-		snprintf(resp->errmsg, sizeof(resp->errmsg), "%s: search: %s",
-		    uri, ldap_err2string(rc));
-		r = map_network(rc);
-	} else if (rc == LDAP_REFERRAL) {
-		snprintf(resp->errmsg, sizeof(resp->errmsg),
-		    "%.200s: the server returned a referral; not chased", uri);
-		r = PX_ERR_NOT_ALLOWED;
-	} else if (rc == LDAP_NO_SUCH_OBJECT) {
-		snprintf(resp->errmsg, sizeof(resp->errmsg),
-		    "%.200s: no such entry", uri);
-		r = PX_ERR_NOT_FOUND;
-	} else {
-		snprintf(resp->errmsg, sizeof(resp->errmsg),
-		    "%.200s: search: %s (%d)", uri, ldap_err2string(rc), rc);
-		r = PX_ERR_NETWORK;
-	}
+	r = rc == LDAP_SUCCESS ? take_value(ld, res, attrs, req, resp)
+	                       : search_error(rc, uri, resp);
 	if (r == 0 && res != NULL && ldap_count_references(ld, res) > 0 &&
 	    resp->len == 0)
 		r = PX_ERR_NOT_ALLOWED;
@@ -432,5 +466,235 @@ out:
 	resp->ms = now_ms() - t0;
 	ldap_memfree(list);
 	ldap_free_urldesc(lud);
+	return r;
+}
+
+/* ---- the user mapping ---- */
+
+/* RFC 4515 escaping of an assertion value.  Returns 0 or -1 (too long, or
+ * a control character: no user name or DN has one). */
+static int
+filter_escape(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in != '\0'; in++) {
+		if ((unsigned char)*in < 0x20 || *in == 0x7f)
+			return -1;
+		if (o + 4 >= len)
+			return -1;
+		if (*in == '*' || *in == '(' || *in == ')' || *in == '\\')
+			o += (size_t)snprintf(
+			    out + o, len - o, "\\%02x", (unsigned char)*in);
+		else
+			out[o++] = *in;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* The filter template with every %u replaced by value (already escaped). */
+static int
+expand(const char *tmpl, const char *value, char *out, size_t len)
+{
+	size_t o = 0, vl = strlen(value);
+
+	for (; *tmpl != '\0'; tmpl++) {
+		if (tmpl[0] == '%' && tmpl[1] == 'u') {
+			if (o + vl >= len)
+				return -1;
+			memcpy(out + o, value, vl);
+			o += vl;
+			tmpl++;
+			continue;
+		}
+		if (o + 1 >= len)
+			return -1;
+		out[o++] = *tmpl;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* The attribute compared with %u in the template ("uid" of "(uid=%u)"). */
+static int
+name_attr(const char *tmpl, char *out, size_t len)
+{
+	const char *u = strstr(tmpl, "=%u)"), *a;
+
+	if (u == NULL)
+		return -1;
+	for (a = u; a > tmpl && a[-1] != '('; a--)
+		;
+	if (a == u || (size_t)(u - a) >= len)
+		return -1;
+	memcpy(out, a, (size_t)(u - a));
+	out[u - a] = '\0';
+	return 0;
+}
+
+static int
+has_cert(LDAP *ld, LDAPMessage *e, const struct px_ldap_user_request *req)
+{
+	struct berval **vals;
+	int i, found = 0;
+
+	if ((vals = ldap_get_values_len(ld, e, "userCertificate;binary")) ==
+	    NULL)
+		return 0;
+	for (i = 0; vals[i] != NULL && !found; i++)
+		found = vals[i]->bv_len == req->cert_len &&
+		    memcmp(vals[i]->bv_val, req->cert, req->cert_len) == 0;
+	ldap_value_free_len(vals);
+	return found;
+}
+
+static int
+user_on_server(const char *uri, const struct px_ldap_user_request *req,
+    long deadline, struct px_ldap_response *resp, char *user, size_t ulen)
+{
+	char esc[1200], filter[2600], users[1200], attr[64], gser[700];
+	char issuer[600];
+	char *attrs[3] = { (char *)"userCertificate;binary", NULL, NULL };
+	struct berval **vals;
+	struct timeval tv;
+	LDAPMessage *res = NULL, *e;
+	LDAP *ld = NULL;
+	const char *p;
+	size_t o;
+	int rc, r, n = 0;
+
+	if (name_attr(req->filter, attr, sizeof(attr)) != 0) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "ldap_user_filter has no (attribute=%%u)");
+		return PX_ERR_INVALID_ARG;
+	}
+	if (req->user != NULL) {
+		if (filter_escape(req->user, esc, sizeof(esc)) != 0 ||
+		    expand(req->filter, esc, filter, sizeof(filter)) != 0) {
+			snprintf(resp->errmsg, sizeof(resp->errmsg),
+			    "user name unusable in a filter");
+			return PX_ERR_INVALID_ARG;
+		}
+	} else {
+		/* certificateExactMatch: GSER, its quotes doubled, then
+		 * escaped for the filter. */
+		for (p = req->issuer, o = 0;
+		     *p != '\0' && o + 2 < sizeof(issuer); p++) {
+			if (*p == '"')
+				issuer[o++] = '"';
+			issuer[o++] = *p;
+		}
+		issuer[o] = '\0';
+		snprintf(gser, sizeof(gser),
+		    "{ serialNumber %s, issuer rdnSequence:\"%s\" }",
+		    req->serial, issuer);
+		/* Users of the template (%u = any) holding the certificate. */
+		if (filter_escape(gser, esc, sizeof(esc)) != 0 ||
+		    expand(req->filter, "*", users, sizeof(users)) != 0 ||
+		    (size_t)snprintf(filter, sizeof(filter),
+		        "(&%s(userCertificate=%s))", users,
+		        esc) >= sizeof(filter)) {
+			snprintf(resp->errmsg, sizeof(resp->errmsg),
+			    "certificate unusable in a filter");
+			return PX_ERR_INVALID_ARG;
+		}
+		attrs[1] = attr;
+	}
+	if ((r = bind_server(uri, &req->conn, deadline, resp, &ld)) != 0)
+		return r;
+	op_timeout(deadline, &tv);
+	rc = ldap_search_ext_s(ld, req->base, LDAP_SCOPE_SUBTREE, filter, attrs,
+	    0, NULL, NULL, &tv, 16, &res);
+	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+		r = search_error(rc, uri, resp);
+		goto out;
+	}
+	r = PX_ERR_NOT_FOUND;
+	for (e = ldap_first_entry(ld, res); e != NULL;
+	     e = ldap_next_entry(ld, e)) {
+		if (req->user != NULL) {
+			/* The filter names one user: any entry of theirs. */
+			if (++n > 1) {
+				r = PX_ERR_INVALID_ARG;
+				break;
+			}
+			if (has_cert(ld, e, req))
+				r = 0;
+			continue;
+		}
+		if (!has_cert(ld, e, req))
+			continue;
+		if (++n > 1) {
+			r = PX_ERR_INVALID_ARG;
+			break;
+		}
+		vals = ldap_get_values_len(ld, e, attr);
+		if (vals != NULL && vals[0] != NULL && vals[0]->bv_len < ulen &&
+		    memchr(vals[0]->bv_val, '\0', vals[0]->bv_len) == NULL) {
+			memcpy(user, vals[0]->bv_val, vals[0]->bv_len);
+			user[vals[0]->bv_len] = '\0';
+			r = 0;
+		}
+		ldap_value_free_len(vals);
+	}
+	if (r == PX_ERR_INVALID_ARG)
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "several entries match; refusing to choose");
+	else if (r == PX_ERR_NOT_FOUND)
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    req->user != NULL
+		        ? "no entry for that user holds this certificate"
+		        : "no entry holds this certificate");
+out:
+	ldap_msgfree(res);
+	ldap_unbind_ext_s(ld, NULL, NULL);
+	return r;
+}
+
+int
+px_ldap_user(const struct px_ldap_user_request *req,
+    struct px_ldap_response *resp, char *user, size_t ulen)
+{
+	char uri[300], domain[256], *list = NULL, *save = NULL, *h;
+	long t0 = now_ms(), deadline = t0 + req->conn.timeout_ms;
+	int r = PX_ERR_UNREACHABLE, n;
+
+	memset(resp, 0, sizeof(*resp));
+	if (user != NULL && ulen > 0)
+		user[0] = '\0';
+	if (req->base == NULL || req->filter == NULL || req->cert == NULL) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "ldap_user_base and ldap_user_filter are needed");
+		return PX_ERR_INVALID_ARG;
+	}
+	if (req->conn.server != NULL) {
+		if (strstr(req->conn.server, "://") != NULL)
+			snprintf(uri, sizeof(uri), "%s", req->conn.server);
+		else
+			snprintf(
+			    uri, sizeof(uri), "ldap://%s", req->conn.server);
+		r = user_on_server(uri, req, deadline, resp, user, ulen);
+		snprintf(resp->server, sizeof(resp->server), "%s", uri);
+		goto out;
+	}
+	if (dns_domain(domain, sizeof(domain)) != 0 ||
+	    ldap_domain2hostlist(domain, &list) != LDAP_SUCCESS ||
+	    list == NULL) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "no ldap_server and no _ldap._tcp SRV record");
+		goto out;
+	}
+	for (n = 0, h = strtok_r(list, " ", &save); h != NULL && n < 8;
+	     h = strtok_r(NULL, " ", &save), n++) {
+		snprintf(uri, sizeof(uri), "ldap://%s", h);
+		r = user_on_server(uri, req, deadline, resp, user, ulen);
+		snprintf(resp->server, sizeof(resp->server), "%s", uri);
+		if (r != PX_ERR_UNREACHABLE && r != PX_ERR_TIMEOUT)
+			break;
+	}
+out:
+	resp->ms = now_ms() - t0;
+	ldap_memfree(list);
 	return r;
 }

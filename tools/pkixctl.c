@@ -42,6 +42,8 @@ static void __attribute__((noreturn)) usage(int status)
 	    "                        list or delete cache entries\n"
 	    "  offline [--clear] [--json]\n"
 	    "                        list or clear the unreachable URLs\n"
+	    "  map [--user NAME] CERT  LDAP user mapping: is CERT NAME's, or\n"
+	    "                        whose is it (exit 0 mapped, 1 not, 2 unavailable)\n"
 	    "  prefetch [--window DURATION]\n"
 	    "                        refresh CRLs stale or near nextUpdate\n"
 	    "  resync @now | @now+D:H | --show\n"
@@ -576,6 +578,46 @@ out:
 }
 
 static int
+cmd_map(int argc, char **argv, const char *config_path)
+{
+	struct px_config *cfg = NULL;
+	STACK_OF(X509) *certs = NULL;
+	const char *user = NULL, *path;
+	char found[256];
+	int ret, r;
+
+	if (argc == 4 && strcmp(argv[1], "--user") == 0) {
+		user = argv[2];
+		path = argv[3];
+	} else if (argc == 2) {
+		path = argv[1];
+	} else
+		usage(EX_USAGE);
+	if (px_config_load(config_path, &cfg) != 0)
+		return EX_CONFIG;
+	if ((ret = read_certs(path, &certs)) != 0)
+		goto out;
+	px_trace_set_sink(trace_stdout, NULL);
+	r = px_ldap_map_user(
+	    cfg, user, sk_X509_value(certs, 0), found, sizeof(found));
+	if (r == 0) {
+		printf("%s\n", user != NULL ? user : found);
+		ret = 0;
+	} else if (r == PX_ERR_NOT_FOUND || r == PX_ERR_INVALID_ARG) {
+		printf("not mapped: %s\n", px_strerror(r));
+		ret = 1;
+	} else {
+		px_error("LDAP user lookup failed: %s", px_strerror(r));
+		ret = 2;
+	}
+out:
+	px_trace_set_sink(NULL, NULL);
+	sk_X509_pop_free(certs, X509_free);
+	px_config_free(cfg);
+	return ret;
+}
+
+static int
 cmd_resync(int argc, char **argv, const char *config_path)
 {
 	struct px_config *cfg = NULL;
@@ -729,6 +771,8 @@ main(int argc, char **argv)
 		return cmd_resync(argc, argv, config_path);
 	if (strcmp(argv[0], "prefetch") == 0)
 		return cmd_prefetch(argc, argv, config_path);
+	if (strcmp(argv[0], "map") == 0)
+		return cmd_map(argc, argv, config_path);
 	fprintf(stderr, "pkixctl: unknown command '%s'\n", argv[0]);
 	usage(EX_USAGE);
 }
