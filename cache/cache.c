@@ -761,7 +761,7 @@ out:
 	if (bind[0] != '\0') {
 		char tmp[160];
 
-		snprintf(tmp, sizeof(tmp), "bind=%s%s%s", bind,
+		snprintf(tmp, sizeof(tmp), "bind=%s%s%.120s", bind,
 		    note[0] != '\0' ? " " : "", note);
 		snprintf(note, nlen, "%s", tmp);
 	}
