@@ -191,6 +191,7 @@ issue issuing multicdp "Mia Multicdp" ext_leaf_multicdp
 issue issuing ldapgood "Lee Ldapgood" ext_leaf_ldap
 issue issuing ldaprevoked "Lou Ldaprevoked" ext_leaf_ldap
 issue issuing ldaphostless "Hugo Hostless" ext_leaf_ldap_hostless
+issue issuing tlsserver "localhost" ext_server_localhost
 issue issuing aia "Ada Aia" ext_leaf_aia
 issue issuing aiap7 "Pia Pkcs7" ext_leaf_aia_p7
 # The issuing CA as AIA caIssuers serves it.

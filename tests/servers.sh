@@ -163,8 +163,8 @@ start_slapd() {
 		cat "$d/slapadd.log"
 		exit 1
 	}
-	env ${SLAPD_ENV:-} slapd -d 256 -f "$d/slapd.conf" -h "ldap://127.0.0.1:$port/" \
-		> "$SLAPD_LOG" 2>&1 &
+	env ${SLAPD_ENV:-} slapd -d 256 -f "$d/slapd.conf" \
+		-h "ldap://127.0.0.1:$port/ ${SLAPD_URLS:-}" > "$SLAPD_LOG" 2>&1 &
 	px_pids="$px_pids $!"
 	wait_port "$port"
 }
