@@ -110,5 +110,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	fclose(f);
+	X509_CRL_free(crl);
+	ASN1_TIME_free(t);
+	ASN1_INTEGER_free(num);
+	BN_free(bn);
+	X509_free(ca);
+	EVP_PKEY_free(key);
 	return 0;
 }
