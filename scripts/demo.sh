@@ -1,6 +1,8 @@
 #!/bin/bash
 # Installs what is needed, builds, and runs the demo on a throwaway PKI:
-# pkixctl accepts a good certificate and rejects a revoked one.
+# a root and an issuing CA whose CRLs are served by nginx on 127.0.0.1;
+# pkixctl accepts a good certificate (fetching the CRLs), then rejects a
+# revoked one from the cache, without asking the server again.
 # Run as root on Debian 12:   scripts/demo.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,45 +13,82 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 }
 
 T=$(mktemp -d /tmp/pam_pkix-demo.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-echo "== a throwaway PKI in $T"
-bash "$top/tests/gen-pki.sh" "$T/pki" > "$T/gen.log" 2>&1 || {
+NGINX_PID=
+cleanup() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2> /dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+echo "== a throwaway PKI in $T; its certificates name http://127.0.0.1:$PORT/*.crl"
+CRL_BASE=http://127.0.0.1:$PORT bash "$top/tests/gen-pki.sh" "$T/pki" > "$T/gen.log" 2>&1 || {
 	cat "$T/gen.log"
 	exit 1
 }
-mkdir -p "$T/etc/ca" "$T/etc/intermediate" "$T/etc/crl"
+mkdir -p "$T/etc/ca" "$T/etc/intermediate" "$T/www" "$T/nginx/tmp"
 cp "$T/pki/certs/root.pem" "$T/etc/ca/"
 cp "$T/pki/certs/issuing.pem" "$T/etc/intermediate/"
-cp "$T/pki/crl/root.crl" "$T/pki/crl/issuing.crl" "$T/etc/crl/"
+cp "$T/pki/crl/root.crl" "$T/pki/crl/issuing.crl" "$T/www/"
+
+echo "== nginx serving the CRLs on 127.0.0.1:$PORT"
+cat > "$T/nginx/nginx.conf" <<CONF
+daemon off;
+$([ "$(id -u)" = 0 ] && echo "user root;")
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log;
+events { worker_connections 16; }
+http {
+    client_body_temp_path $T/nginx/tmp/body; proxy_temp_path $T/nginx/tmp/proxy;
+    fastcgi_temp_path $T/nginx/tmp/fcgi; uwsgi_temp_path $T/nginx/tmp/uwsgi;
+    scgi_temp_path $T/nginx/tmp/scgi;
+    types { application/pkix-crl crl; }
+    access_log $T/nginx/access.log;
+    server {
+        listen 127.0.0.1:$PORT;
+        root $T/www;
+        location / { add_header Cache-Control "max-age=3600"; }
+    }
+}
+CONF
+nginx -e "$T/nginx/error.log" -p "$T/nginx" -c "$T/nginx/nginx.conf" &
+NGINX_PID=$!
+for i in $(seq 50); do (exec 3<> "/dev/tcp/127.0.0.1/$PORT") 2> /dev/null && break; sleep 0.1; done
+
 cat > "$T/etc/pam_pkix.conf" <<CONF
 [trust]
 ca_dir = $T/etc/ca
 intermediate_dir = $T/etc/intermediate
-crl_dir = $T/etc/crl
 [revocation]
 revocation = require
 [cache]
 machine_dir = $T/cache
 [fetch]
 transport_dir = $top/build/.libs
+url_timeout = 5s
 CONF
 chmod 600 "$T/etc/pam_pkix.conf"
+echo
 cat "$T/etc/pam_pkix.conf"
 
 pkixctl=$top/build/pkixctl
 status=0
 echo
-echo "== pkixctl verify --trace good.pem (Alice, not revoked)"
+echo "== pkixctl verify --trace good.pem (Alice, not revoked): CRLs from the network"
 "$pkixctl" --config "$T/etc/pam_pkix.conf" verify --trace "$T/pki/certs/good.pem" || status=$?
 echo "exit status: $status (0 = accepted)"
 [ "$status" = 0 ] || { echo "demo: expected acceptance" >&2; exit 1; }
 
 status=0
 echo
-echo "== pkixctl verify revoked.pem (Rob, revoked for keyCompromise)"
-"$pkixctl" --config "$T/etc/pam_pkix.conf" verify "$T/pki/certs/revoked.pem" || status=$?
+echo "== pkixctl verify --trace revoked.pem (Rob, revoked for keyCompromise): from the cache"
+"$pkixctl" --config "$T/etc/pam_pkix.conf" verify --trace "$T/pki/certs/revoked.pem" || status=$?
 echo "exit status: $status (1 = rejected)"
 [ "$status" = 1 ] || { echo "demo: expected rejection" >&2; exit 1; }
 
+echo
+echo "== pkixctl urlcache"
+"$pkixctl" --config "$T/etc/pam_pkix.conf" urlcache
+echo
+echo "== the CRL server's log: one GET per CRL for both verifications"
+cat "$T/nginx/access.log"
 echo
 echo "demo: good certificate accepted, revoked certificate rejected"
