@@ -398,15 +398,74 @@ bad_dn(const char *s)
 	return 0;
 }
 
+/*
+ * The servers of a host-less URL or of the user mapping, in order:
+ * ldap_server, else the domain's SRV records (at most 8), the next tried
+ * only when the previous could not be reached.  Calls fn for each.
+ */
+static int
+each_server(const char *server, const char *scheme,
+    int (*fn)(const char *uri, void *arg), void *arg,
+    struct px_ldap_response *resp)
+{
+	char uri[300], domain[256], *list = NULL, *save = NULL, *h;
+	int r = PX_ERR_UNREACHABLE, n;
+
+	if (server != NULL) {
+		if (strstr(server, "://") != NULL)
+			snprintf(uri, sizeof(uri), "%s", server);
+		else
+			snprintf(uri, sizeof(uri), "%s://%s", scheme, server);
+		r = fn(uri, arg);
+		snprintf(resp->server, sizeof(resp->server), "%s", uri);
+		return r;
+	}
+	if (dns_domain(domain, sizeof(domain)) != 0 ||
+	    ldap_domain2hostlist(domain, &list) != LDAP_SUCCESS ||
+	    list == NULL) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "no ldap_server and no _ldap._tcp SRV record for the "
+		    "machine's domain");
+		return PX_ERR_UNREACHABLE;
+	}
+	for (n = 0, h = strtok_r(list, " ", &save); h != NULL && n < 8;
+	     h = strtok_r(NULL, " ", &save), n++) {
+		snprintf(uri, sizeof(uri), "%s://%s", scheme, h);
+		r = fn(uri, arg);
+		snprintf(resp->server, sizeof(resp->server), "%s", uri);
+		if (r != PX_ERR_UNREACHABLE && r != PX_ERR_TIMEOUT)
+			break;
+	}
+	ldap_memfree(list);
+	return r;
+}
+
+struct fetch_args {
+	const char *dn;
+	char **attrs;
+	const struct px_ldap_request *req;
+	long deadline;
+	struct px_ldap_response *resp;
+};
+
+static int
+fetch_one(const char *uri, void *arg)
+{
+	struct fetch_args *a = arg;
+
+	return try_server(uri, a->dn, a->attrs, a->req, a->deadline, a->resp);
+}
+
 int
 px_ldap_fetch(const struct px_ldap_request *req, struct px_ldap_response *resp)
 {
 	LDAPURLDesc *lud = NULL;
-	char uri[300], domain[256], *list = NULL, *save = NULL, *h;
+	struct fetch_args a;
+	char uri[300];
 	char **attrs;
 	const char *scheme;
 	long t0 = now_ms(), deadline = t0 + req->timeout_ms;
-	int r, rc, n;
+	int r, rc;
 
 	memset(resp, 0, sizeof(*resp));
 	if ((rc = ldap_url_parse(req->url, &lud)) != LDAP_URL_SUCCESS) {
@@ -434,37 +493,14 @@ px_ldap_fetch(const struct px_ldap_request *req, struct px_ldap_response *resp)
 		goto out;
 	}
 	/* Host-less (an Active Directory URL): ldap_server, else DNS SRV. */
-	if (req->server != NULL) {
-		if (strstr(req->server, "://") != NULL)
-			snprintf(uri, sizeof(uri), "%s", req->server);
-		else
-			snprintf(
-			    uri, sizeof(uri), "%s://%s", scheme, req->server);
-		r = try_server(uri, lud->lud_dn, attrs, req, deadline, resp);
-		snprintf(resp->server, sizeof(resp->server), "%s", uri);
-		goto out;
-	}
-	if (dns_domain(domain, sizeof(domain)) != 0 ||
-	    ldap_domain2hostlist(domain, &list) != LDAP_SUCCESS ||
-	    list == NULL) {
-		snprintf(resp->errmsg, sizeof(resp->errmsg),
-		    "host-less LDAP URL, no ldap_server and no _ldap._tcp SRV "
-		    "record for the machine's domain");
-		r = PX_ERR_UNREACHABLE;
-		goto out;
-	}
-	r = PX_ERR_UNREACHABLE;
-	for (n = 0, h = strtok_r(list, " ", &save); h != NULL && n < 8;
-	     h = strtok_r(NULL, " ", &save), n++) {
-		snprintf(uri, sizeof(uri), "%s://%s", scheme, h);
-		r = try_server(uri, lud->lud_dn, attrs, req, deadline, resp);
-		snprintf(resp->server, sizeof(resp->server), "%s", uri);
-		if (r != PX_ERR_UNREACHABLE && r != PX_ERR_TIMEOUT)
-			break;
-	}
+	a.dn = lud->lud_dn;
+	a.attrs = attrs;
+	a.req = req;
+	a.deadline = deadline;
+	a.resp = resp;
+	r = each_server(req->server, scheme, fetch_one, &a, resp);
 out:
 	resp->ms = now_ms() - t0;
-	ldap_memfree(list);
 	ldap_free_urldesc(lud);
 	return r;
 }
@@ -652,13 +688,30 @@ out:
 	return r;
 }
 
+struct user_args {
+	const struct px_ldap_user_request *req;
+	long deadline;
+	struct px_ldap_response *resp;
+	char *user;
+	size_t ulen;
+};
+
+static int
+user_one(const char *uri, void *arg)
+{
+	struct user_args *a = arg;
+
+	return user_on_server(
+	    uri, a->req, a->deadline, a->resp, a->user, a->ulen);
+}
+
 int
 px_ldap_user(const struct px_ldap_user_request *req,
     struct px_ldap_response *resp, char *user, size_t ulen)
 {
-	char uri[300], domain[256], *list = NULL, *save = NULL, *h;
+	struct user_args a;
 	long t0 = now_ms(), deadline = t0 + req->conn.timeout_ms;
-	int r = PX_ERR_UNREACHABLE, n;
+	int r;
 
 	memset(resp, 0, sizeof(*resp));
 	if (user != NULL && ulen > 0)
@@ -668,33 +721,12 @@ px_ldap_user(const struct px_ldap_user_request *req,
 		    "ldap_user_base and ldap_user_filter are needed");
 		return PX_ERR_INVALID_ARG;
 	}
-	if (req->conn.server != NULL) {
-		if (strstr(req->conn.server, "://") != NULL)
-			snprintf(uri, sizeof(uri), "%s", req->conn.server);
-		else
-			snprintf(
-			    uri, sizeof(uri), "ldap://%s", req->conn.server);
-		r = user_on_server(uri, req, deadline, resp, user, ulen);
-		snprintf(resp->server, sizeof(resp->server), "%s", uri);
-		goto out;
-	}
-	if (dns_domain(domain, sizeof(domain)) != 0 ||
-	    ldap_domain2hostlist(domain, &list) != LDAP_SUCCESS ||
-	    list == NULL) {
-		snprintf(resp->errmsg, sizeof(resp->errmsg),
-		    "no ldap_server and no _ldap._tcp SRV record");
-		goto out;
-	}
-	for (n = 0, h = strtok_r(list, " ", &save); h != NULL && n < 8;
-	     h = strtok_r(NULL, " ", &save), n++) {
-		snprintf(uri, sizeof(uri), "ldap://%s", h);
-		r = user_on_server(uri, req, deadline, resp, user, ulen);
-		snprintf(resp->server, sizeof(resp->server), "%s", uri);
-		if (r != PX_ERR_UNREACHABLE && r != PX_ERR_TIMEOUT)
-			break;
-	}
-out:
+	a.req = req;
+	a.deadline = deadline;
+	a.resp = resp;
+	a.user = user;
+	a.ulen = ulen;
+	r = each_server(req->conn.server, "ldap", user_one, &a, resp);
 	resp->ms = now_ms() - t0;
-	ldap_memfree(list);
 	return r;
 }
