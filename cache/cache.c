@@ -572,8 +572,8 @@ struct fetch {
 };
 
 static int
-http_request(struct px_cache *c, const char *url, const struct entry *e,
-    long cache_max_age, int conditional, long timeout_ms,
+http_request(struct px_cache *c, const char *url, const struct px_fetch *f,
+    const struct entry *e, long cache_max_age, int conditional, long timeout_ms,
     struct px_http_response *resp)
 {
 	struct px_http_request req;
@@ -594,6 +594,13 @@ http_request(struct px_cache *c, const char *url, const struct entry *e,
 			req.if_modified_since = e->meta.last_modified;
 	}
 	req.cache_max_age = cache_max_age;
+	if (f != NULL) {
+		req.url = f->url;
+		req.post_type = f->post_type;
+		req.post_body = f->post;
+		req.post_len = f->post_len;
+		req.if_none_match = req.if_modified_since = NULL;
+	}
 	req.max_size = c->cfg->max_object_size;
 	req.timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
 	req.proxy = c->cfg->proxy;
@@ -648,8 +655,8 @@ trace_net(const char *url, long status, size_t bytes, long ms, long timeout_ms,
  */
 static int
 refresh(struct px_cache *c, const char *url, const char *hex, enum px_kind kind,
-    long timeout_ms, const struct px_validator *v, struct entry *e,
-    enum px_source *srcp, char *note, size_t nlen)
+    const struct px_fetch *f, long timeout_ms, const struct px_validator *v,
+    struct entry *e, enum px_source *srcp, char *note, size_t nlen)
 {
 	struct px_http_response resp;
 	struct px_obj_info info;
@@ -659,12 +666,17 @@ refresh(struct px_cache *c, const char *url, const char *hex, enum px_kind kind,
 	long t0 = px_now_ms(), status = 0;
 	size_t bytes = 0;
 	int r, retried = 0, conditional = 1;
-	char bind[24] = "";
+	char bind[24] = "", ohex[PX_KEY_HEX];
 
 	entry_init(&n);
-	/* LDAP has no conditional request and no proxy to ask again. */
+	/* The offline list knows servers: the responder for OCSP. */
+	px_cache_key(f != NULL ? f->responder : url, ohex);
+	/* LDAP has no conditional request and no proxy to ask again; an OCSP
+	 * request is never conditional. */
 	if (is_ldap(url))
 		retried = 1;
+	if (f != NULL)
+		conditional = 0;
 again:
 	memset(&resp, 0, sizeof(resp));
 	if (is_ldap(url))
@@ -672,17 +684,18 @@ again:
 		    c, url, kind, timeout_ms, &resp, bind, sizeof(bind));
 	else
 		r = http_request(
-		    c, url, e, max_age, conditional, timeout_ms, &resp);
+		    c, url, f, e, max_age, conditional, timeout_ms, &resp);
 	status = resp.status;
 	bytes += resp.len;
 	if (r != 0) {
 		/* Only a server we cannot reach goes on the offline list. */
 		if (r == PX_ERR_TIMEOUT || r == PX_ERR_UNREACHABLE)
-			px_offline_failed(c->offline, url, hex);
+			px_offline_failed(
+			    c->offline, f != NULL ? f->responder : url, ohex);
 		snprintf(note, nlen, "error=\"%s\"", px_strerror(r));
 		goto out;
 	}
-	px_offline_succeeded(c->offline, url, hex);
+	px_offline_succeeded(c->offline, f != NULL ? f->responder : url, ohex);
 	if (resp.status == 304 && HAVE(e)) {
 		take_headers(&e->meta, &resp, now);
 		if (e->meta.info.next_update != 0 &&
@@ -772,16 +785,25 @@ out:
 	return r;
 }
 
+static int
+offline_check(struct px_cache *c, const char *server, char *note, size_t len)
+{
+	char ohex[PX_KEY_HEX];
+
+	px_cache_key(server, ohex);
+	return px_offline_check(c->offline, server, ohex, note, len);
+}
+
 static int get(struct px_cache *c, const char *url, enum px_kind kind,
-    struct px_budget *budget, const struct px_validator *v, int force,
-    struct px_object **objp);
+    const struct px_fetch *f, struct px_budget *budget,
+    const struct px_validator *v, int force, struct px_object **objp);
 
 int
 px_cache_get(struct px_cache *c, const char *url, enum px_kind kind,
     struct px_budget *budget, const struct px_validator *v,
     struct px_object **objp)
 {
-	return get(c, url, kind, budget, v, 0, objp);
+	return get(c, url, kind, NULL, budget, v, 0, objp);
 }
 
 int
@@ -789,14 +811,25 @@ px_cache_refresh(struct px_cache *c, const char *url, enum px_kind kind,
     struct px_budget *budget, const struct px_validator *v,
     struct px_object **objp)
 {
-	return get(c, url, kind, budget, v, 1, objp);
+	return get(c, url, kind, NULL, budget, v, 1, objp);
 }
 
-/* force: revalidate with the server even when the entry is fresh. */
+int
+px_cache_get_by(struct px_cache *c, const char *key, enum px_kind kind,
+    const struct px_fetch *f, struct px_budget *budget,
+    const struct px_validator *v, struct px_object **objp)
+{
+	return get(c, key, kind, f, budget, v, 0, objp);
+}
+
+/*
+ * force: revalidate with the server even when the entry is fresh.  f: how to
+ * fetch when the key is not the URL (OCSP), or NULL.
+ */
 static int
 get(struct px_cache *c, const char *url, enum px_kind kind,
-    struct px_budget *budget, const struct px_validator *v, int force,
-    struct px_object **objp)
+    const struct px_fetch *f, struct px_budget *budget,
+    const struct px_validator *v, int force, struct px_object **objp)
 {
 	char hex[PX_KEY_HEX], note[160] = "";
 	struct entry e;
@@ -831,12 +864,12 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
 		r = PX_ERR_OFFLINE;
 		offline = 1;
 		snprintf(note, sizeof(note), "error=\"offline = yes\"");
-	} else if (!url_allowed(c->cfg, url)) {
+	} else if (!url_allowed(c->cfg, f != NULL ? f->responder : url)) {
 		r = PX_ERR_NOT_ALLOWED;
 		snprintf(note, sizeof(note), "error=\"not in allowed_urls\"");
 		px_warn("%s: not in allowed_urls; not fetched", url);
-	} else if (px_offline_check(c->offline, url, hex, note, sizeof(note)) !=
-	    0) {
+	} else if (offline_check(c, f != NULL ? f->responder : url, note,
+	               sizeof(note)) != 0) {
 		r = PX_ERR_OFFLINE;
 		offline = 1;
 	} else if ((timeout_ms = px_budget_next(budget)) <= 0) {
@@ -870,7 +903,7 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
 		timeout_ms -= px_now_ms() - t0;
 	}
 	r = refresh(
-	    c, url, hex, kind, timeout_ms, v, &e, &src, note, sizeof(note));
+	    c, url, hex, kind, f, timeout_ms, v, &e, &src, note, sizeof(note));
 	px_disk_unlock(lockfd);
 	if (r == 0) {
 		remember(c, url, &e, c->now());
@@ -888,6 +921,37 @@ fallback:
 }
 
 /* ---- administration ---- */
+
+struct count {
+	enum px_kind kind;
+	const char *prefix;
+	int n;
+};
+
+static int
+count_one(void *arg, const struct px_cdir *d, const char *hex,
+    const struct px_meta *meta)
+{
+	struct count *k = arg;
+
+	if (meta->kind == k->kind &&
+	    strncmp(meta->url, k->prefix, strlen(k->prefix)) == 0)
+		k->n++;
+	return 0;
+}
+
+int
+px_cache_count(struct px_cache *c, enum px_kind kind, const char *prefix)
+{
+	struct count k = { kind, prefix, 0 };
+	int i;
+
+	/* A directory that cannot be listed counts nothing. */
+	for (i = 0; i < c->ndirs; i++)
+		if (px_disk_walk(&c->dirs[i], count_one, &k) != 0)
+			continue;
+	return k.n;
+}
 
 int
 px_cache_due(struct px_cache *c, const struct px_meta *m, time_t window)

@@ -141,6 +141,27 @@ int px_cache_get(struct px_cache *cache, const char *url, enum px_kind kind,
     struct px_object **objp) PX_WUR;
 void px_object_free(struct px_object *obj);
 
+/*
+ * How to fetch an object whose cache key is not its URL (an OCSP response:
+ * the key is the responder URL and the certificate ID).
+ */
+struct px_fetch {
+	const char *responder;     /* server, for the offline list */
+	const char *url;           /* what to GET (or POST to) */
+	const unsigned char *post; /* POST body, or NULL for a GET */
+	size_t post_len;
+	const char *post_type;
+};
+
+/* Like px_cache_get() for the object cached under key, fetched as f says. */
+int px_cache_get_by(struct px_cache *cache, const char *key, enum px_kind kind,
+    const struct px_fetch *f, struct px_budget *budget,
+    const struct px_validator *v, struct px_object **objp) PX_WUR;
+/* Counts the cached entries of a kind whose key starts with prefix (the
+ * OCSP responses of one responder). */
+int px_cache_count(
+    struct px_cache *cache, enum px_kind kind, const char *prefix);
+
 /* Like px_cache_get(), but revalidates with the server even when the
  * entry is fresh (pkixctl prefetch). */
 int px_cache_refresh(struct px_cache *cache, const char *url, enum px_kind kind,

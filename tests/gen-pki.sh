@@ -24,7 +24,8 @@ OUT=$(cd "$OUT" && pwd)
 # Where the certificates say their CRLs are (CRL distribution points).
 CRL_BASE=${CRL_BASE:-http://crl.example.test}
 LDAP_BASE=${LDAP_BASE:-ldap://ldap.example.test}
-export CADIR=$OUT/ca CRLDB=$OUT/ca/index.txt DELTA_BASE=0 CRL_BASE LDAP_BASE
+OCSP_BASE=${OCSP_BASE:-http://ocsp.example.test}
+export CADIR=$OUT/ca CRLDB=$OUT/ca/index.txt DELTA_BASE=0 CRL_BASE LDAP_BASE OCSP_BASE
 
 utc() { date -u -d "$1" +%y%m%d%H%M%SZ; }
 
@@ -192,6 +193,12 @@ issue issuing ldapgood "Lee Ldapgood" ext_leaf_ldap
 issue issuing ldaprevoked "Lou Ldaprevoked" ext_leaf_ldap
 issue issuing ldaphostless "Hugo Hostless" ext_leaf_ldap_hostless
 issue issuing tlsserver "localhost" ext_server_localhost
+issue issuing ocspgood "Olga Ocspgood" ext_leaf_ocsp
+issue issuing ocsprevoked "Otto Ocsprevoked" ext_leaf_ocsp
+issue issuing ocspunknown "Una Ocspunknown" ext_leaf_ocsp
+issue issuing ocsp-nocheck "PX OCSP Responder" ext_ocsp_nocheck
+issue issuing ocsp-check "PX OCSP Responder (checked)" ext_ocsp_check
+issue issuing ocsp-noeku "PX OCSP Responder (no EKU)" ext_ocsp_noeku
 issue issuing aia "Ada Aia" ext_leaf_aia
 issue issuing aiap7 "Pia Pkcs7" ext_leaf_aia_p7
 # The issuing CA as AIA caIssuers serves it.
@@ -227,6 +234,15 @@ crl_entry_critical "PX Test Issuing CA" issuing revoked entry-critical
 crl issuing2 wrong-key 50 crl_plain "revoked:keyCompromise"
 crl issuing2 issuing2 51 crl_plain ""
 crl other-root other 60 crl_plain "other-leaf:keyCompromise"
+
+# The OCSP responder's database: the issuing CA's, ocsprevoked and revoked
+# revoked, ocspunknown left out (the responder answers "unknown").
+mkdir -p "$OUT/ocsp"
+grep -v "	$(serial_of ocspunknown)	" "$OUT/ca/issuing/index.txt" > "$OUT/ocsp/index.txt"
+for c in ocsprevoked revoked; do
+	CADIR=$OUT/ca/issuing CRLDB=$OUT/ocsp/index.txt ossl ca -batch \
+		-config "$CNF" -revoke "$OUT/certs/$c.pem" -crl_reason keyCompromise
+done
 
 # Broken files.
 head -c 700 /dev/urandom > "$OUT/crl/garbage.crl"
