@@ -28,7 +28,8 @@ enum key_type {
 	T_PROXY,     /* a proxy URL as libcurl takes it */
 	T_LDAP_HOST, /* host, host:port or ldap[s]://host[:port] */
 	T_URL_LIST,  /* allowed_urls */
-	T_MAPPING
+	T_MAPPING,
+	T_HASH /* sha1 or sha256 */
 };
 
 struct key_def {
@@ -56,6 +57,10 @@ static const struct key_def keys[] = {
 	    1000000),
 	K("revocation", "ocsp_responder", T_HTTP_URL, ocsp_responder, 0, 0),
 	K("revocation", "crl_grace", T_DURATION, crl_grace, 0, 30 * DAY),
+	K("revocation", "ocsp_hash", T_HASH, ocsp_hash, 0, 0),
+	K("revocation", "ocsp_nonce", T_BOOL, ocsp_nonce, 0, 0),
+	K("revocation", "ocsp_lifetime", T_DURATION, ocsp_lifetime, 60,
+	    7 * DAY),
 	K("revocation", "max_object_size", T_SIZE, max_object_size, 1024,
 	    1ULL << 30),
 	K("fetch", "url_timeout", T_DURATION, url_timeout, 1, 300),
@@ -100,6 +105,7 @@ px_config_new(void)
 	cfg->url_timeout = 15;
 	cfg->memory = 1;
 	cfg->prefetch_window = 4 * 3600;
+	cfg->ocsp_lifetime = 3600;
 	cfg->mapping[0].kind = PX_MAP_UPN;
 	cfg->mapping[1].kind = PX_MAP_CN;
 	cfg->n_mapping = 2;
@@ -111,6 +117,7 @@ px_config_new(void)
 	    (cfg->crl_dir = strdup("/etc/pam_pkix/crl")) == NULL ||
 	    (cfg->machine_dir = strdup("/var/cache/pam_pkix")) == NULL ||
 	    (cfg->transport_dir = strdup(PX_TRANSPORT_DIR)) == NULL ||
+	    (cfg->ocsp_hash = strdup("sha1")) == NULL ||
 	    (cfg->user_dir = strdup("~/.cache/pam_pkix")) == NULL ||
 	    (cfg->pkcs11_module = strdup("p11-kit-proxy.so")) == NULL ||
 	    (cfg->ldap_user_filter = strdup("(uid=%u)")) == NULL) {
@@ -136,7 +143,8 @@ px_config_free(struct px_config *cfg)
 		case T_FILTER:
 		case T_HTTP_URL:
 		case T_PROXY:
-		case T_LDAP_HOST: free(*FIELD(cfg, &keys[i], char *)); break;
+		case T_LDAP_HOST:
+		case T_HASH: free(*FIELD(cfg, &keys[i], char *)); break;
 		default: break;
 		}
 	}
@@ -384,6 +392,13 @@ set_key(struct px_config *cfg, const struct key_def *k, const char *value,
 		if (strchr(value, '/') != NULL && !has_scheme(value, ldap)) {
 			*why =
 			    "must be host[:port] or an ldap:// or ldaps:// URL";
+			return PX_ERR_CONFIG;
+		}
+		break;
+	case T_HASH:
+		if (strcmp(value, "sha1") != 0 &&
+		    strcmp(value, "sha256") != 0) {
+			*why = "expected sha1 or sha256";
 			return PX_ERR_CONFIG;
 		}
 		break;

@@ -49,7 +49,10 @@ struct px_config {
 	int prefer_crl;
 	uint64_t ocsp_to_crl_count;
 	char *ocsp_responder;
-	uint64_t crl_grace;       /* seconds */
+	uint64_t crl_grace; /* seconds */
+	char *ocsp_hash;    /* CertID hash: "sha1" or "sha256" */
+	int ocsp_nonce;
+	uint64_t ocsp_lifetime;   /* seconds, responses without nextUpdate */
 	uint64_t max_object_size; /* bytes */
 
 	/* [fetch] */

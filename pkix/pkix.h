@@ -70,12 +70,15 @@ void px_pkix_free(struct px_pkix *px);
  * Verifies leaf for login at time now: builds every chain from leaf through
  * untrusted (may be NULL), the intermediates and the trusted roots, checks
  * each chain that ends at a trusted root from the root down, and applies the
- * revocation policy.  Returns 0 and sets *resp (caller frees with
- * px_result_free) whatever the decision; a PX_ERR_* only when the check
- * itself could not run (out of memory).
+ * revocation policy.  stapled (may be NULL) is an OCSP response for leaf
+ * that the caller received (a TLS server's, a domain controller's); it is
+ * used, when time-valid and valid for leaf, before any retrieval.  Returns 0
+ * and sets *resp (caller frees with px_result_free) whatever the decision; a
+ * PX_ERR_* only when the check itself could not run (out of memory).
  */
 int px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
-    time_t now, struct px_result **resp) PX_WUR;
+    const unsigned char *stapled, size_t stapled_len, time_t now,
+    struct px_result **resp) PX_WUR;
 void px_result_free(struct px_result *res);
 
 struct px_object;

@@ -15,6 +15,7 @@
 
 #include "../common/log.h"
 #include "../common/util.h"
+#include "ocsp.h"
 #include "store.h"
 
 #define PX_MAX_DEPTH 8   /* certificates below the root */
@@ -295,6 +296,8 @@ struct rev {
 	struct px_pkix *px;
 	time_t now;
 	struct px_budget budget;
+	const unsigned char *stapled; /* the leaf's stapled OCSP response */
+	size_t stapled_len;
 };
 
 static const char *
@@ -649,15 +652,16 @@ lookup_status(const struct px_crl *base, const struct px_crl *delta, X509 *cert,
 	return PX_STATUS_REVOKED;
 }
 
+/* The CRL path: crl_dir, then (fetch) the distribution points. */
 static enum px_status
-check_revocation(
-    struct rev *v, X509 *cert, X509 *issuer, struct px_cert_report *rep)
+check_crl(struct rev *v, X509 *cert, X509 *issuer, int fetch,
+    struct px_cert_report *rep)
 {
 	const struct px_crl *base, *delta;
 	struct px_crl *fbase = NULL, *fdelta = NULL;
 	STACK_OF(DIST_POINT) *dps = NULL;
 	char why[320] = "", nb[64], nd[64];
-	int fetch = v->px->policy != PX_REV_NONE, need_delta;
+	int need_delta;
 	enum px_status s = PX_STATUS_UNKNOWN;
 
 	/* Seed 003: a CRL already in the local store first, then the URLs. */
@@ -712,6 +716,181 @@ out:
 	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
 	px_crl_free(fbase);
 	px_crl_free(fdelta);
+	return s;
+}
+
+/* A delegated OCSP responder without nocheck: known good by CRL only. */
+static int
+ocsp_signer_by_crl(void *arg, X509 *signer, X509 *issuer)
+{
+	struct rev *v = arg;
+	struct px_cert_report rep;
+	enum px_status s;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.crl_reason = -1;
+	rep.serial = serial_str(signer);
+	s = check_crl(v, signer, issuer, 1, &rep);
+	free(rep.serial);
+	free(rep.source);
+	return s == PX_STATUS_GOOD   ? 0
+	    : s == PX_STATUS_REVOKED ? PX_ERR_REVOKED
+	                             : PX_ERR_REVOCATION_UNKNOWN;
+}
+
+static void
+ocsp_ctx(struct rev *v, X509 *cert, X509 *issuer, struct px_ocsp_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->cache = v->px->cache;
+	c->budget = &v->budget;
+	c->now = v->now;
+	c->cert = cert;
+	c->issuer = issuer;
+	c->md = strcmp(v->px->cfg->ocsp_hash, "sha256") == 0 ? EVP_sha256()
+	                                                     : EVP_sha1();
+	c->nonce = v->px->cfg->ocsp_nonce;
+	c->lifetime = v->px->cfg->ocsp_lifetime;
+	c->check_signer = ocsp_signer_by_crl;
+	c->arg = v;
+}
+
+/* Takes a definite OCSP answer into the report. */
+static enum px_status
+ocsp_answer(const struct px_ocsp_result *res, struct px_cert_report *rep)
+{
+	free(rep->source);
+	rep->source = xasprintf("%s", res->source);
+	if (res->status == PX_STATUS_REVOKED) {
+		rep->revoked_at = res->revoked_at;
+		rep->crl_reason = res->reason;
+	}
+	return res->status;
+}
+
+/* Tries the OCSP URLs in order.  Returns GOOD/REVOKED, or UNKNOWN. */
+static enum px_status
+try_ocsp(struct rev *v, X509 *cert, X509 *issuer,
+    STACK_OF(OPENSSL_STRING) *urls, struct px_cert_report *rep, char *why,
+    size_t wlen)
+{
+	struct px_ocsp_ctx c;
+	struct px_ocsp_result res;
+	const char *url;
+	int i;
+
+	ocsp_ctx(v, cert, issuer, &c);
+	for (i = 0; i < sk_OPENSSL_STRING_num(urls); i++) {
+		url = sk_OPENSSL_STRING_value(urls, i);
+		if (px_ocsp_query(&c, url, &res) != PX_STATUS_UNKNOWN) {
+			px_trace("ocsp %s: %s for serial %s", url,
+			    px_status_name(res.status), rep->serial);
+			return ocsp_answer(&res, rep);
+		}
+		px_trace("ocsp %s: no answer: %s", url, res.why);
+		px_info("OCSP %s: no answer for serial %s: %s", url,
+		    rep->serial, res.why);
+		note(why, wlen, url, res.why);
+	}
+	return PX_STATUS_UNKNOWN;
+}
+
+/* The OCSP URLs of cert: the policy's responder, then AIA in order. */
+static STACK_OF(OPENSSL_STRING) *
+ocsp_urls(struct px_pkix *px, X509 *cert)
+{
+	STACK_OF(OPENSSL_STRING) *urls = X509_get1_ocsp(cert);
+	char *u;
+
+	if (urls == NULL && (urls = sk_OPENSSL_STRING_new_null()) == NULL)
+		return NULL;
+	if (px->cfg->ocsp_responder != NULL &&
+	    ((u = OPENSSL_strdup(px->cfg->ocsp_responder)) == NULL ||
+	        !sk_OPENSSL_STRING_insert(urls, u, 0)))
+		OPENSSL_free(u);
+	return urls;
+}
+
+/*
+ * The revocation status of cert (seed 003, "Certificate Validation" and
+ * "Determining Preference between OCSP and CRLs"): a stapled response for
+ * the leaf; a CRL of crl_dir; the OCSP URLs (policy, then AIA) and the CRL
+ * distribution points — CRLs first when prefer_crl or when more than
+ * ocsp_to_crl_count responses of the responder are cached; the other kind
+ * when the first fails.  Every switch is logged and traced.
+ */
+static enum px_status
+check_revocation(struct rev *v, X509 *cert, X509 *issuer, int leaf,
+    struct px_cert_report *rep)
+{
+	const struct px_config *cfg = v->px->cfg;
+	STACK_OF(OPENSSL_STRING) *urls = NULL;
+	struct px_ocsp_ctx c;
+	struct px_ocsp_result res;
+	char why[320] = "", *prefix = NULL;
+	int crl_first = 0, cached;
+	enum px_status s;
+
+	if (leaf && v->stapled != NULL) {
+		ocsp_ctx(v, cert, issuer, &c);
+		if (px_ocsp_stapled(&c, v->stapled, v->stapled_len, &res) !=
+		    PX_STATUS_UNKNOWN) {
+			px_trace("stapled OCSP response: %s",
+			    px_status_name(res.status));
+			return ocsp_answer(&res, rep);
+		}
+		px_trace("stapled OCSP response not used: %s", res.why);
+		px_info("stapled OCSP response not used: %s", res.why);
+	}
+	if (v->px->policy == PX_REV_NONE ||
+	    local_crl(v, cert, issuer, NULL, why, sizeof(why)) != NULL)
+		return check_crl(v, cert, issuer, 0, rep);
+	if ((urls = ocsp_urls(v->px, cert)) == NULL ||
+	    sk_OPENSSL_STRING_num(urls) == 0) {
+		X509_email_free(urls);
+		return check_crl(v, cert, issuer, 1, rep);
+	}
+	if (cfg->prefer_crl) {
+		crl_first = 1;
+		px_trace("ocsp: CRLs first for serial %s: prefer_crl = yes",
+		    rep->serial);
+	} else if (X509_get_ext_by_NID(cert, NID_crl_distribution_points, -1) >=
+	        0 &&
+	    (prefix = xasprintf("%s#", sk_OPENSSL_STRING_value(urls, 0))) !=
+	        NULL &&
+	    (cached = px_cache_count(v->px->cache, PX_KIND_OCSP, prefix)) >
+	        (int)cfg->ocsp_to_crl_count) {
+		crl_first = 1;
+		px_info("%d OCSP responses of %s are cached, more than "
+		        "ocsp_to_crl_count (%d): CRLs first",
+		    cached, sk_OPENSSL_STRING_value(urls, 0),
+		    (int)cfg->ocsp_to_crl_count);
+		px_trace("ocsp: CRLs first for serial %s: %d cached responses "
+		         "> ocsp_to_crl_count %d",
+		    rep->serial, cached, (int)cfg->ocsp_to_crl_count);
+	}
+	free(prefix);
+	if (!crl_first) {
+		s = try_ocsp(v, cert, issuer, urls, rep, why, sizeof(why));
+		if (s == PX_STATUS_UNKNOWN) {
+			px_info("every OCSP URL failed for serial %s: "
+			        "falling back to CRLs",
+			    rep->serial);
+			px_trace("ocsp: every OCSP URL failed for serial %s: "
+			         "CRLs",
+			    rep->serial);
+			s = check_crl(v, cert, issuer, 1, rep);
+		}
+	} else {
+		s = check_crl(v, cert, issuer, 1, rep);
+		if (s == PX_STATUS_UNKNOWN) {
+			px_trace("ocsp: the CRLs failed for serial %s: OCSP",
+			    rep->serial);
+			s = try_ocsp(
+			    v, cert, issuer, urls, rep, why, sizeof(why));
+		}
+	}
+	X509_email_free(urls);
 	return s;
 }
 
@@ -825,7 +1004,8 @@ check_chain(struct rev *v, struct chain *ch, struct outcome *o)
 	}
 	/* Seed 003: revocation is checked from the root down to the leaf. */
 	for (i = ch->n - 2; i >= 0; i--) {
-		s = check_revocation(v, ch->c[i], ch->c[i + 1], &o->rep[i]);
+		s = check_revocation(
+		    v, ch->c[i], ch->c[i + 1], i == 0, &o->rep[i]);
 		o->rep[i].status = s;
 		px_trace("revocation %s: %s (%s)", o->rep[i].subject,
 		    px_status_name(s),
@@ -1096,14 +1276,15 @@ fetch_issuers(
 }
 
 int
-px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted, time_t now,
+px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
+    const unsigned char *stapled, size_t stapled_len, time_t now,
     struct px_result **resp)
 {
 	struct build *b = NULL;
 	struct chain path;
 	struct outcome o, best;
 	struct px_result *res = NULL;
-	struct rev v = { px, now, { 0, 0 } };
+	struct rev v = { px, now, { 0, 0 }, stapled, stapled_len };
 	STACK_OF(X509) *fetched = NULL;
 	int i, r;
 

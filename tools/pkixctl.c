@@ -33,8 +33,8 @@ static void __attribute__((noreturn)) usage(int status)
 	    "usage: pkixctl [--config FILE] [--debug] COMMAND [ARGS]\n"
 	    "\n"
 	    "commands:\n"
-	    "  verify [--json] [--trace] [--untrusted FILE] [--repeat N\n"
-	    "         [--interval MS]] CERT\n"
+	    "  verify [--json] [--trace] [--untrusted FILE] [--stapled OCSP]\n"
+	    "         [--repeat N [--interval MS]] CERT\n"
 	    "      verify a certificate (PEM or DER; extra PEM certificates\n"
 	    "      in CERT or FILE help build the chain)\n"
 	    "  fetch URL             fetch a CRL through the caches\n"
@@ -261,6 +261,7 @@ cmd_verify(int argc, char **argv, const char *config_path)
 		{ "trace", no_argument, NULL, 't' },
 		{ "untrusted", required_argument, NULL, 'u' },
 		{ "repeat", required_argument, NULL, 'r' },
+		{ "stapled", required_argument, NULL, 's' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct trace_buf tb = { 0 };
@@ -268,7 +269,9 @@ cmd_verify(int argc, char **argv, const char *config_path)
 	struct px_pkix *px = NULL;
 	struct px_result *res = NULL;
 	STACK_OF(X509) *certs = NULL, *extra = NULL;
-	const char *untrusted = NULL;
+	const char *untrusted = NULL, *stapled_path = NULL;
+	char *stapled = NULL;
+	size_t stapled_len = 0;
 	X509 *leaf = NULL;
 	int ch, trace = 0, ret, r, repeat = 1, n;
 	long interval = 0;
@@ -283,6 +286,7 @@ cmd_verify(int argc, char **argv, const char *config_path)
 		case 'j': tb.json = 1; break;
 		case 't': trace = 1; break;
 		case 'u': untrusted = optarg; break;
+		case 's': stapled_path = optarg; break;
 		case 'r':
 			if ((repeat = atoi(optarg)) < 1 || repeat > 100000)
 				usage(EX_USAGE);
@@ -311,6 +315,12 @@ cmd_verify(int argc, char **argv, const char *config_path)
 			ret = EX_SOFTWARE;
 			goto out;
 		}
+	if (stapled_path != NULL &&
+	    px_read_file(
+	        stapled_path, 1024 * 1024, 0, &stapled, &stapled_len) != 0) {
+		ret = EX_NOINPUT;
+		goto out;
+	}
 	if (trace)
 		px_trace_set_sink(trace_sink, &tb);
 	if ((r = px_pkix_new(cfg, &px)) != 0) {
@@ -328,7 +338,9 @@ cmd_verify(int argc, char **argv, const char *config_path)
 		}
 		px_result_free(res);
 		res = NULL;
-		if ((r = px_verify(px, leaf, certs, clock_now(), &res)) != 0) {
+		if ((r = px_verify(px, leaf, certs,
+		         (const unsigned char *)stapled, stapled_len,
+		         clock_now(), &res)) != 0) {
 			px_error("verification failed: %s", px_strerror(r));
 			ret = EX_SOFTWARE;
 			goto out;
@@ -343,6 +355,7 @@ cmd_verify(int argc, char **argv, const char *config_path)
 	    : res->decision == PX_UNKNOWN  ? 2
 	                                   : 1;
 out:
+	free(stapled);
 	px_trace_set_sink(NULL, NULL);
 	for (i = 0; i < tb.n; i++)
 		free(tb.lines[i]);

@@ -1,0 +1,43 @@
+/* OCSP inside pkix/: one query, one stapled response. */
+#ifndef PX_OCSP_H
+#define PX_OCSP_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "pkix_int.h"
+
+struct px_ocsp_ctx {
+	struct px_cache *cache;
+	struct px_budget *budget;
+	time_t now;
+	X509 *cert;
+	X509 *issuer;
+	const EVP_MD *md; /* CertID hash */
+	int nonce;
+	uint64_t lifetime; /* seconds, for responses without nextUpdate */
+	/* Checks a delegated responder without id-pkix-ocsp-nocheck: by CRL
+	 * only.  Returns 0 when it is known good. */
+	int (*check_signer)(void *arg, X509 *signer, X509 *issuer);
+	void *arg;
+};
+
+struct px_ocsp_result {
+	enum px_status status; /* GOOD, REVOKED, or UNKNOWN (see why) */
+	time_t revoked_at;
+	int reason;
+	char source[400];
+	char why[200];
+};
+
+/* Asks url for c->cert through the caches; validates by the signer rules. */
+enum px_status px_ocsp_query(
+    const struct px_ocsp_ctx *c, const char *url, struct px_ocsp_result *res);
+/* Checks a stapled response (time-valid, for this certificate). */
+enum px_status px_ocsp_stapled(const struct px_ocsp_ctx *c,
+    const unsigned char *der, size_t len, struct px_ocsp_result *res);
+/* The cache key of an OCSP response: url#hex(CertID).  Caller frees. */
+int px_ocsp_key(X509 *cert, X509 *issuer, const EVP_MD *md, const char *url,
+    char **keyp) PX_WUR;
+
+#endif
