@@ -59,6 +59,7 @@ static const struct key_def keys[] = {
 	K("revocation", "crl_grace", T_DURATION, crl_grace, 0, 30 * DAY),
 	K("revocation", "ocsp_hash", T_HASH, ocsp_hash, 0, 0),
 	K("revocation", "ocsp_nonce", T_BOOL, ocsp_nonce, 0, 0),
+	K("revocation", "ocsp_post", T_BOOL, ocsp_post, 0, 0),
 	K("revocation", "ocsp_lifetime", T_DURATION, ocsp_lifetime, 60,
 	    7 * DAY),
 	K("revocation", "max_object_size", T_SIZE, max_object_size, 1024,

@@ -52,6 +52,7 @@ struct px_config {
 	uint64_t crl_grace; /* seconds */
 	char *ocsp_hash;    /* CertID hash: "sha1" or "sha256" */
 	int ocsp_nonce;
+	int ocsp_post;            /* always POST, never GET */
 	uint64_t ocsp_lifetime;   /* seconds, responses without nextUpdate */
 	uint64_t max_object_size; /* bytes */
 

@@ -37,6 +37,7 @@ px_strerror(int r)
 	case PX_ERR_NOT_ALLOWED: return "URL not allowed by configuration";
 	case PX_ERR_CRYPTO: return "cryptographic library error";
 	case PX_ERR_UNREACHABLE: return "server unreachable";
+	case PX_ERR_OCSP_SIGNER: return "OCSP responder not authorized";
 	}
 	return "unknown error";
 }

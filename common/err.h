@@ -37,7 +37,8 @@ enum px_err {
 	PX_ERR_NOT_ALLOWED = -25, /* URL outside allowed_urls */
 	PX_ERR_CRYPTO = -26,      /* an OpenSSL operation failed */
 	PX_ERR_UNREACHABLE = -27, /* cannot connect or resolve */
-	PX_ERR_LAST = -28         /* keep last: one below the lowest code */
+	PX_ERR_OCSP_SIGNER = -28, /* OCSP response signer not authorized */
+	PX_ERR_LAST = -29         /* keep last: one below the lowest code */
 };
 
 /* Returns a static, human-readable name for a PX_ERR_* code (never NULL). */

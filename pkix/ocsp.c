@@ -100,7 +100,7 @@ validate(void *arg, const unsigned char *der, size_t len,
 			snprintf(q->res->why, sizeof(q->res->why),
 			    "the response is signed by a certificate that is "
 			    "not an OCSP responder of the issuing CA");
-			r = PX_ERR_WRONG_USAGE;
+			r = PX_ERR_OCSP_SIGNER;
 			goto out;
 		}
 		/* id-pkix-ocsp-nocheck: not checked; else by CRL only (no
@@ -252,7 +252,7 @@ px_ocsp_query(
 	memset(&f, 0, sizeof(f));
 	f.responder = url;
 	/* RFC 5019: GET when the base64 request is at most 255 bytes. */
-	if (((size_t)len + 2) / 3 * 4 <= GET_MAX) {
+	if (!c->post && ((size_t)len + 2) / 3 * 4 <= GET_MAX) {
 		if ((gurl = get_url(url, der, len)) == NULL)
 			goto out;
 		f.url = gurl;

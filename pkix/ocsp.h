@@ -15,6 +15,7 @@ struct px_ocsp_ctx {
 	X509 *issuer;
 	const EVP_MD *md; /* CertID hash */
 	int nonce;
+	int post;          /* POST even when a GET would do */
 	uint64_t lifetime; /* seconds, for responses without nextUpdate */
 	/* Checks a delegated responder without id-pkix-ocsp-nocheck: by CRL
 	 * only.  Returns 0 when it is known good. */

@@ -750,6 +750,7 @@ ocsp_ctx(struct rev *v, X509 *cert, X509 *issuer, struct px_ocsp_ctx *c)
 	c->md = strcmp(v->px->cfg->ocsp_hash, "sha256") == 0 ? EVP_sha256()
 	                                                     : EVP_sha1();
 	c->nonce = v->px->cfg->ocsp_nonce;
+	c->post = v->px->cfg->ocsp_post;
 	c->lifetime = v->px->cfg->ocsp_lifetime;
 	c->check_signer = ocsp_signer_by_crl;
 	c->arg = v;

@@ -261,3 +261,43 @@ while True:
 	px_pids="$px_pids $!"
 	wait_port "$1"
 }
+
+# start_ocsp PORT SIGNER: `openssl ocsp` answering for the issuing CA from
+# $PKI/ocsp/index.txt, signing as SIGNER (a certificate name of $PKI/certs
+# with its key in $PKI/keys), responses valid 60 minutes, behind a relay on
+# $OCSP_PORT that logs request lines to $OCSP_LOG.  Sets OCSP_PID.
+start_ocsp() {
+	local port=$1 signer=$2
+	OCSP_PORT=$port
+	[ -n "${OCSP_UP:-}" ] || OCSP_UP=$(free_port)
+	OCSP_LOG=$PX_T/ocsp-requests.log
+	"$OPENSSL" ocsp -index "$PKI/ocsp/index.txt" -port "$OCSP_UP" \
+		-rsigner "$PKI/certs/$signer.pem" -rkey "$PKI/keys/$signer.pem" \
+		-CA "$PKI/certs/issuing.pem" -nmin 60 -ignore_err \
+		> "$PX_T/ocsp-$signer.log" 2>&1 &
+	OCSP_PID=$!
+	px_pids="$px_pids $OCSP_PID"
+	# Not wait_port: openssl ocsp hangs on a connection closed without a
+	# request (measured with OpenSSL 3.0); it says when it is listening.
+	local i
+	for i in $(seq 100); do
+		grep -q 'waiting for OCSP client connections' \
+			"$PX_T/ocsp-$signer.log" 2> /dev/null && break
+		sleep 0.1
+	done
+	if [ -z "${OCSP_RELAY:-}" ]; then
+		: > "$OCSP_LOG"
+		/usr/bin/python3 "$PX_SRCDIR/tests/httprelay.py" "$port" \
+			"$OCSP_UP" "$OCSP_LOG" &
+		OCSP_RELAY=$!
+		px_pids="$px_pids $OCSP_RELAY"
+		wait_port "$port"
+		: > "$OCSP_LOG"
+	fi
+}
+
+# stop_ocsp: stops the responder (the relay stays, refusing nothing).
+stop_ocsp() {
+	kill "$OCSP_PID" 2> /dev/null
+	wait "$OCSP_PID" 2> /dev/null
+}
