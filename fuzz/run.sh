@@ -11,9 +11,8 @@ T=$(mktemp -d /tmp/pam_pkix-fuzz.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 [ -f "$B/config.h" ] || { echo "fuzz: run scripts/build.sh first" >&2; exit 1; }
 
-core="common/err.c common/log.c common/util.c common/conf.c pkix/crl.c
-pkix/crlindex.c pkix/store.c pkix/verify.c cache/cache.c cache/disk.c
-cache/meta.c cache/offline.c cache/memory.c cache/transport.c"
+# The core library: every source of common/, pkix/ and cache/.
+core=$(cd "$top" && ls common/*.c pkix/*.c cache/*.c)
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 -I$top -I$B -DPX_TRANSPORT_DIR=\"/nonexistent\""
 mkdir -p "$T/obj"
