@@ -4,6 +4,7 @@
 #   fuzz/run.sh [SECONDS-PER-TARGET]     (default 30)
 # Needs the build tree's config.h (scripts/build.sh build).
 set -euo pipefail
+OPENSSL=${OPENSSL:-openssl}
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-30}
 B=$top/build
@@ -22,12 +23,18 @@ cd "$top"
 mkdir -p "$T/pki"
 CRL_BASE=http://127.0.0.1:1 bash "$top/tests/gen-pki.sh" "$T/pki" > /dev/null
 fail=0
-for target in meta index crl conf; do
+# A real OCSP response to start from.
+"$OPENSSL" ocsp -index "$T/pki/ocsp/index.txt" -rsigner "$T/pki/certs/issuing.pem" \
+	-rkey "$T/pki/keys/issuing.pem" -CA "$T/pki/certs/issuing.pem" \
+	-issuer "$T/pki/certs/issuing.pem" -cert "$T/pki/certs/ocspgood.pem" \
+	-respout "$T/ocsp.der" > /dev/null 2>&1 || true
+for target in meta index crl conf ocsp; do
 	corpus=$T/corpus-$target
 	mkdir -p "$corpus"
 	case $target in
 	crl) cp "$T"/pki/crl/*.crl "$corpus/" ;;
 	conf) cp "$top/doc/pam_pkix.conf.example" "$corpus/" ;;
+	ocsp) cp "$T/ocsp.der" "$corpus/" 2> /dev/null || echo seed > "$corpus/seed" ;;
 	*) echo seed > "$corpus/seed" ;;
 	esac
 	# shellcheck disable=SC2086
