@@ -82,6 +82,7 @@ static const struct key_def keys[] = {
 	K("login", "pkcs11_module", T_MODULE, pkcs11_module, 0, 0),
 	K("login", "mapping", T_MAPPING, mapping, 0, 0),
 	K("login", "ldap_user_base", T_STRING, ldap_user_base, 0, 0),
+	K("login", "upn_realms", T_STRING, upn_realms, 0, 0),
 	K("login", "ldap_user_filter", T_FILTER, ldap_user_filter, 0, 0),
 	K("login", "wait_for_card", T_DURATION, wait_for_card, 0, 3600),
 	K("login", "user_cert_dir", T_PATH, user_cert_dir, 0, 0),

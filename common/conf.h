@@ -80,6 +80,7 @@ struct px_config {
 	struct px_mapping mapping[PX_MAPPING_MAX];
 	size_t n_mapping;
 	char *ldap_user_base;
+	char *upn_realms; /* realms accepted for mapping = upn (list) */
 	char *ldap_user_filter;
 	uint64_t wait_for_card; /* seconds */
 	char *user_cert_dir;

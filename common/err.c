@@ -38,6 +38,8 @@ px_strerror(int r)
 	case PX_ERR_CRYPTO: return "cryptographic library error";
 	case PX_ERR_UNREACHABLE: return "server unreachable";
 	case PX_ERR_OCSP_SIGNER: return "OCSP responder not authorized";
+	case PX_ERR_USER_UNKNOWN: return "no user for this certificate";
+	case PX_ERR_WRONG_USER: return "certificate of another user";
 	}
 	return "unknown error";
 }

@@ -18,6 +18,7 @@ px_pam_code(int r)
 	case PX_ERR_NOT_FOUND:
 		/* No token: let the stack fall back to another method. */
 		return PAM_AUTHINFO_UNAVAIL;
+	case PX_ERR_USER_UNKNOWN: return PAM_USER_UNKNOWN;
 	}
 	return PAM_AUTH_ERR;
 }
