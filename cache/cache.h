@@ -206,6 +206,9 @@ struct x509_st;
 int px_ldap_map_user(const struct px_config *cfg, const char *user,
     struct x509_st *cert, char *out, size_t outlen) PX_WUR;
 
+/* Empties the process-wide memory cache (a module being unloaded). */
+void px_mem_flush_all(void);
+
 /* Lists the offline URLs (this process's and the machine's). */
 int px_cache_offline_list(struct px_cache *cache,
     int (*fn)(void *arg, const char *url, time_t retry_at, long interval),

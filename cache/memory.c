@@ -158,3 +158,9 @@ px_mem_flush(void)
 	mem_count = 0;
 	pthread_mutex_unlock(&mem_lock);
 }
+
+void
+px_mem_flush_all(void)
+{
+	px_mem_flush();
+}

@@ -40,6 +40,7 @@ px_strerror(int r)
 	case PX_ERR_OCSP_SIGNER: return "OCSP responder not authorized";
 	case PX_ERR_USER_UNKNOWN: return "no user for this certificate";
 	case PX_ERR_WRONG_USER: return "certificate of another user";
+	case PX_ERR_BAD_PIN: return "PIN refused by the token";
 	}
 	return "unknown error";
 }

@@ -40,7 +40,8 @@ enum px_err {
 	PX_ERR_OCSP_SIGNER = -28, /* OCSP response signer not authorized */
 	PX_ERR_USER_UNKNOWN = -29, /* no mapping gives an existing user */
 	PX_ERR_WRONG_USER = -30,   /* the certificate maps to another user */
-	PX_ERR_LAST = -31          /* keep last: one below the lowest code */
+	PX_ERR_BAD_PIN = -31,      /* the token refused the PIN */
+	PX_ERR_LAST = -32          /* keep last: one below the lowest code */
 };
 
 /* Returns a static, human-readable name for a PX_ERR_* code (never NULL). */

@@ -26,4 +26,23 @@ int px_map_user(const struct px_config *cfg, struct x509_st *cert,
  * ':', ',', control characters or spaces; at most 255 bytes). */
 int px_user_name_ok(const char *name);
 
+/* ---- the card (module/card.c) ---- */
+struct px_card;
+/* Loads the PKCS#11 module and finds a token holding certificates, waiting
+ * up to wait_s seconds.  Returns 0, PX_ERR_NOT_FOUND (no token) or
+ * PX_ERR_CONFIG (the module cannot be loaded). */
+int px_card_open(const char *module, long wait_s, struct px_card **cp);
+void px_card_close(struct px_card *c);
+const char *px_card_label(const struct px_card *c);
+/* Whether the token has a protected authentication path (PIN pad). */
+int px_card_pin_pad(const struct px_card *c);
+unsigned int px_card_ncerts(const struct px_card *c);
+struct x509_st *px_card_cert(const struct px_card *c, unsigned int i);
+/* Logs in with pin (NULL: the PIN pad).  Returns 0 or PX_ERR_BAD_PIN with
+ * what the token says of its PIN in msg (or ""). */
+int px_card_login(struct px_card *c, const char *pin, char *msg, size_t len);
+/* The token signs a random challenge, the certificate's key verifies it.
+ * Returns 0, PX_ERR_NOT_FOUND (no key), PX_ERR_BAD_SIGNATURE. */
+int px_card_prove(struct px_card *c, unsigned int i);
+
 #endif

@@ -9,7 +9,7 @@ openssl libssl-dev libcurl4-openssl-dev libldap2-dev libsasl2-dev
 libkrb5-dev libpam0g-dev libp11-dev libinih-dev libcmocka-dev
 python3 clang-format clang binutils nginx-light
 slapd ldap-utils krb5-kdc krb5-admin-server krb5-user libsasl2-modules-gssapi-mit
-libresolv-wrapper libnss-wrapper
+libresolv-wrapper libnss-wrapper softhsm2
 "
 
 missing=

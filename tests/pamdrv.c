@@ -1,0 +1,87 @@
+/*
+ * pamdrv: drives the real libpam with a service file of a test directory.
+ *   pamdrv CONFDIR SERVICE USER PIN [acct] [repeat N]
+ * USER "-" leaves PAM_USER empty.  The conversation answers every hidden
+ * prompt with PIN and prints every message.  Prints the result of
+ * pam_authenticate (and pam_acct_mgmt) and PAM_USER; exits with the last
+ * PAM code.  With PAMDRV_RESIDENT=MODULE, that module is kept loaded across
+ * pam_end() (RTLD_NODELETE), as in a long-lived daemon: LeakSanitizer can
+ * then name the frames of what a call leaks, and the once-per-process
+ * allocations of libp11 (its key methods) are not reported at unload.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <security/pam_appl.h>
+
+static const char *pin;
+
+static int
+conv(int n, const struct pam_message **msg, struct pam_response **resp,
+    void *arg)
+{
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	int i;
+
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (i = 0; i < n; i++) {
+		printf("conv[%d]: %s\n", msg[i]->msg_style, msg[i]->msg);
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF)
+			r[i].resp = strdup(pin);
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pam_conv c = { conv, NULL };
+	pam_handle_t *pamh = NULL;
+	const void *user = NULL;
+	int r = PAM_SYSTEM_ERR, i, repeat = 1, acct = 0;
+
+	if (argc < 5) {
+		fprintf(stderr,
+		    "usage: pamdrv CONFDIR SERVICE USER PIN [acct] "
+		    "[repeat N]\n");
+		return 2;
+	}
+	pin = argv[4];
+	if (getenv("PAMDRV_RESIDENT") != NULL &&
+	    dlopen(getenv("PAMDRV_RESIDENT"), RTLD_NOW | RTLD_NODELETE) == NULL)
+		return fprintf(stderr, "dlopen: %s\n", dlerror()), 2;
+	for (i = 5; i < argc; i++) {
+		if (strcmp(argv[i], "acct") == 0)
+			acct = 1;
+		else if (strcmp(argv[i], "repeat") == 0 && i + 1 < argc)
+			repeat = atoi(argv[++i]);
+	}
+	for (i = 0; i < repeat; i++) {
+		r = pam_start_confdir(argv[2],
+		    strcmp(argv[3], "-") == 0 ? NULL : argv[3], &c, argv[1],
+		    &pamh);
+		if (r != PAM_SUCCESS)
+			return fprintf(stderr, "pam_start_confdir: %d\n", r), r;
+		r = pam_authenticate(pamh, 0);
+		if (repeat == 1)
+			printf("pam_authenticate: %s (%d)\n",
+			    pam_strerror(pamh, r), r);
+		if (r == PAM_SUCCESS && acct) {
+			r = pam_acct_mgmt(pamh, 0);
+			printf("pam_acct_mgmt: %s (%d)\n",
+			    pam_strerror(pamh, r), r);
+		}
+		if (pam_get_item(pamh, PAM_USER, &user) == PAM_SUCCESS &&
+		    repeat == 1)
+			printf("PAM_USER=%s\n",
+			    user != NULL ? (const char *)user : "");
+		pam_end(pamh, r);
+	}
+	return r;
+}
