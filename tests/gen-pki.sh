@@ -37,10 +37,14 @@ ossl() {
 	}
 }
 
-mkkey() { # NAME
-	[ -f "$OUT/keys/$1.pem" ] ||
-		ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-			-out "$OUT/keys/$1.pem"
+mkkey() { # NAME (an RSA-2048 key when NAME ends in -rsa, else EC P-256)
+	[ -f "$OUT/keys/$1.pem" ] && return
+	case $1 in
+	*-rsa) ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+			-out "$OUT/keys/$1.pem" ;;
+	*) ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+			-out "$OUT/keys/$1.pem" ;;
+	esac
 }
 
 # Sets up a CA working directory around an existing certificate and key.
@@ -193,6 +197,7 @@ issue issuing ldapgood "Lee Ldapgood" ext_leaf_ldap
 issue issuing ldaprevoked "Lou Ldaprevoked" ext_leaf_ldap
 issue issuing ldaphostless "Hugo Hostless" ext_leaf_ldap_hostless
 issue issuing tlsserver "localhost" ext_server_localhost
+issue issuing rsagood "Rhea Rsa" ext_leaf rsagood-rsa
 issue issuing ocspgood "Olga Ocspgood" ext_leaf_ocsp
 issue issuing ocsprevoked "Otto Ocsprevoked" ext_leaf_ocsp
 issue issuing ocspunknown "Una Ocspunknown" ext_leaf_ocsp
