@@ -2,11 +2,13 @@
  * pamdrv: drives the real libpam with a service file of a test directory.
  *   pamdrv CONFDIR SERVICE USER PIN [acct] [repeat N]
  * USER "-" leaves PAM_USER empty.  The conversation answers every hidden
- * prompt with PIN and prints every message.  Prints the result of
- * pam_authenticate (and pam_acct_mgmt) and PAM_USER; exits with the last
- * PAM code.  With PAMDRV_RESIDENT=MODULE, that module is kept loaded across
- * pam_end() (RTLD_NODELETE), as in a long-lived daemon: LeakSanitizer can
- * then name the frames of what a call leaks, and the once-per-process
+ * prompt with PIN and prints every message; PIN "@fail" makes it fail,
+ * "@null" answer no response.  With repeat, it prints the resident set size
+ * after a tenth of the runs and at the end ("rss: A B" in KiB).  Prints the
+ * result of pam_authenticate (and pam_acct_mgmt) and PAM_USER; exits with the
+ * last PAM code.  With PAMDRV_RESIDENT=MODULE, that module is kept loaded
+ * across pam_end() (RTLD_NODELETE), as in a long-lived daemon: LeakSanitizer
+ * can then name the frames of what a call leaks, and the once-per-process
  * allocations of libp11 (its key methods) are not reported at unload.
  */
 #include "config.h"
@@ -24,18 +26,45 @@ static int
 conv(int n, const struct pam_message **msg, struct pam_response **resp,
     void *arg)
 {
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	struct pam_response *r;
 	int i;
 
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++) {
+	if (n <= 0 || n > PAM_MAX_NUM_MSG)
+		return PAM_CONV_ERR;
+	for (i = 0; i < n; i++)
 		printf("conv[%d]: %s\n", msg[i]->msg_style, msg[i]->msg);
+	/* The broken conversations, at the PIN prompt. */
+	if (n == 1 && msg[0]->msg_style == PAM_PROMPT_ECHO_OFF) {
+		if (strcmp(pin, "@fail") == 0)
+			return PAM_CONV_ERR;
+		if (strcmp(pin, "@null") == 0) {
+			*resp = NULL;
+			return PAM_SUCCESS;
+		}
+	}
+	if ((r = calloc((size_t)n, sizeof(*r))) == NULL)
+		return PAM_BUF_ERR;
+	for (i = 0; i < n; i++)
 		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF)
 			r[i].resp = strdup(pin);
-	}
 	*resp = r;
 	return PAM_SUCCESS;
+}
+
+/* The resident set size of this process, in KiB. */
+static long
+rss_kib(void)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &v) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return v;
 }
 
 int
@@ -45,6 +74,7 @@ main(int argc, char **argv)
 	pam_handle_t *pamh = NULL;
 	const void *user = NULL;
 	int r = PAM_SYSTEM_ERR, i, repeat = 1, acct = 0;
+	long rss[2] = { 0, 0 };
 
 	if (argc < 5) {
 		fprintf(stderr,
@@ -63,6 +93,8 @@ main(int argc, char **argv)
 			repeat = atoi(argv[++i]);
 	}
 	for (i = 0; i < repeat; i++) {
+		if (repeat > 1 && (i == repeat / 10 || i == repeat - 1))
+			rss[i == repeat - 1] = rss_kib();
 		r = pam_start_confdir(argv[2],
 		    strcmp(argv[3], "-") == 0 ? NULL : argv[3], &c, argv[1],
 		    &pamh);
@@ -83,5 +115,13 @@ main(int argc, char **argv)
 			    user != NULL ? (const char *)user : "");
 		pam_end(pamh, r);
 	}
+	if (repeat > 1)
+		printf("rss: %ld %ld%s\n", rss[0], rss[1],
+#ifdef __SANITIZE_ADDRESS__
+		    " (asan)"
+#else
+		    ""
+#endif
+		);
 	return r;
 }
