@@ -131,6 +131,18 @@ px_card_cert(const struct px_card *c, unsigned int i)
 	return i < c->ncerts ? c->certs[i].x509 : NULL;
 }
 
+const char *
+px_pin_state(int locked, int final_try, int count_low)
+{
+	if (locked)
+		return "the PIN is locked";
+	if (final_try)
+		return "one try left before the PIN locks";
+	if (count_low)
+		return "few tries left before the PIN locks";
+	return "";
+}
+
 int
 px_card_login(struct px_card *c, const char *pin, char *msg, size_t len)
 {

@@ -41,6 +41,9 @@ struct x509_st *px_card_cert(const struct px_card *c, unsigned int i);
 /* Logs in with pin (NULL: the PIN pad).  Returns 0 or PX_ERR_BAD_PIN with
  * what the token says of its PIN in msg (or ""). */
 int px_card_login(struct px_card *c, const char *pin, char *msg, size_t len);
+/* What a token's PIN flags mean for the user ("" when none is set); the
+ * most severe wins. */
+const char *px_pin_state(int locked, int final_try, int count_low);
 /* The token signs a random challenge, the certificate's key verifies it.
  * Returns 0, PX_ERR_NOT_FOUND (no key), PX_ERR_BAD_SIGNATURE. */
 int px_card_prove(struct px_card *c, unsigned int i);

@@ -229,6 +229,19 @@ test_names(void **state)
 	px_config_free(cfg);
 }
 
+/* SoftHSM2 never locks a PIN: the messages are checked against the flags. */
+static void
+test_pin_state(void **state)
+{
+	assert_string_equal(px_pin_state(0, 0, 0), "");
+	assert_string_equal(
+	    px_pin_state(0, 0, 1), "few tries left before the PIN locks");
+	assert_string_equal(
+	    px_pin_state(0, 1, 1), "one try left before the PIN locks");
+	assert_string_equal(px_pin_state(1, 1, 1), "the PIN is locked");
+	assert_string_equal(px_pin_state(1, 0, 0), "the PIN is locked");
+}
+
 int
 main(void)
 {
@@ -237,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_upn_and_email),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_pin_state),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
