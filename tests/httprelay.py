@@ -9,25 +9,10 @@ import socket
 import sys
 import threading
 
+from relaycommon import serve, splice
+
 LISTEN, UPSTREAM, LOG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 lock = threading.Lock()
-
-
-def pump(a, b):
-    try:
-        while True:
-            data = a.recv(65536)
-            if not data:
-                break
-            b.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for s in (a, b):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def handle(client):
@@ -46,14 +31,7 @@ def handle(client):
         client.close()  # the server is down: so is the relay, for this one
         return
     up.sendall(data)
-    threading.Thread(target=pump, args=(up, client), daemon=True).start()
-    pump(client, up)
+    splice(client, up)
 
 
-srv = socket.socket()
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", LISTEN))
-srv.listen(16)
-while True:
-    c, _ = srv.accept()
-    threading.Thread(target=handle, args=(c,), daemon=True).start()
+serve(LISTEN, handle)

@@ -13,6 +13,8 @@ import socket
 import sys
 import threading
 
+from relaycommon import serve, splice
+
 LISTEN, UPSTREAM, LOG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 lock = threading.Lock()
 
@@ -59,23 +61,6 @@ def parse_bind(msg):
         return None
 
 
-def pump(a, b):
-    try:
-        while True:
-            data = a.recv(65536)
-            if not data:
-                break
-            b.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for s in (a, b):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
 def handle(client):
     first = read_tlv(client)
     bind = parse_bind(first) if first else None
@@ -90,14 +75,7 @@ def handle(client):
     up = socket.create_connection(("127.0.0.1", UPSTREAM))
     up.sendall(first)
     log("v2 relayed" if bind is not None and bind[1] == 2 else "relayed")
-    threading.Thread(target=pump, args=(up, client), daemon=True).start()
-    pump(client, up)
+    splice(client, up)
 
 
-srv = socket.socket()
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", LISTEN))
-srv.listen(16)
-while True:
-    c, _ = srv.accept()
-    threading.Thread(target=handle, args=(c,), daemon=True).start()
+serve(LISTEN, handle)

@@ -483,6 +483,53 @@ list_filtered(void *arg, const char *dir, const struct px_meta *m)
 	return list_entry(f->l, dir, m);
 }
 
+/* Loads the configuration and opens its caches.  Returns 0 or an exit
+ * status; *cfgp and *cachep are set on success (caller frees both). */
+static int
+open_cache(
+    const char *config_path, struct px_config **cfgp, struct px_cache **cachep)
+{
+	*cachep = NULL;
+	if (px_config_load(config_path, cfgp) != 0)
+		return EX_CONFIG;
+	if (px_cache_new(*cfgp, cachep) != 0) {
+		px_config_free(*cfgp);
+		*cfgp = NULL;
+		return EX_OSERR;
+	}
+	return 0;
+}
+
+/* Prints a listing: JSON brackets around it, or a line when it is empty. */
+static int
+print_listing(
+    struct listing *l, const char *none, int (*walk)(void *), void *arg)
+{
+	int r;
+
+	if (l->json)
+		fputs("[", stdout);
+	r = walk(arg);
+	if (l->json)
+		fputs("]\n", stdout);
+	else if (l->n == 0)
+		printf("%s\n", none);
+	return r == 0 ? 0 : 1;
+}
+
+struct urlcache_walk {
+	struct px_cache *cache;
+	struct kind_filter *f;
+};
+
+static int
+walk_urlcache(void *arg)
+{
+	struct urlcache_walk *w = arg;
+
+	return px_cache_list(w->cache, list_filtered, w->f);
+}
+
 static int
 cmd_urlcache(int argc, char **argv, const char *config_path)
 {
@@ -490,6 +537,7 @@ cmd_urlcache(int argc, char **argv, const char *config_path)
 	struct px_cache *cache = NULL;
 	struct listing l = { 0, 0 };
 	struct kind_filter f = { &l, 0 };
+	struct urlcache_walk w;
 	int i, del = 0, ret, r;
 
 	for (i = 1; i < argc; i++) {
@@ -509,12 +557,8 @@ cmd_urlcache(int argc, char **argv, const char *config_path)
 		else
 			usage(EX_USAGE);
 	}
-	if (px_config_load(config_path, &cfg) != 0)
-		return EX_CONFIG;
-	if ((r = px_cache_new(cfg, &cache)) != 0) {
-		ret = EX_OSERR;
-		goto out;
-	}
+	if ((ret = open_cache(config_path, &cfg, &cache)) != 0)
+		return ret;
 	if (del) {
 		if ((r = px_cache_delete(cache, f.kind)) < 0) {
 			px_error("cannot delete: %s", px_strerror(r));
@@ -525,14 +569,9 @@ cmd_urlcache(int argc, char **argv, const char *config_path)
 		ret = 0;
 		goto out;
 	}
-	if (l.json)
-		fputs("[", stdout);
-	r = px_cache_list(cache, list_filtered, &f);
-	if (l.json)
-		fputs("]\n", stdout);
-	else if (l.n == 0)
-		printf("no entries\n");
-	ret = r == 0 ? 0 : 1;
+	w.cache = cache;
+	w.f = &f;
+	ret = print_listing(&l, "no entries", walk_urlcache, &w);
 out:
 	px_cache_free(cache);
 	px_config_free(cfg);
@@ -642,12 +681,8 @@ cmd_resync(int argc, char **argv, const char *config_path)
 
 	if (argc != 2)
 		usage(EX_USAGE);
-	if (px_config_load(config_path, &cfg) != 0)
-		return EX_CONFIG;
-	if (px_cache_new(cfg, &cache) != 0) {
-		ret = EX_OSERR;
-		goto out;
-	}
+	if ((ret = open_cache(config_path, &cfg, &cache)) != 0)
+		return ret;
 	if (strcmp(argv[1], "--show") == 0) {
 		if (px_cache_resync_get(cache, &when) != 0) {
 			printf("no resync time is set\n");
@@ -699,13 +734,27 @@ list_offline(void *arg, const char *url, time_t retry_at, long interval)
 	return 0;
 }
 
+struct offline_walk {
+	struct px_cache *cache;
+	struct listing *l;
+};
+
+static int
+walk_offline(void *arg)
+{
+	struct offline_walk *w = arg;
+
+	return px_cache_offline_list(w->cache, list_offline, w->l);
+}
+
 static int
 cmd_offline(int argc, char **argv, const char *config_path)
 {
 	struct px_config *cfg = NULL;
 	struct px_cache *cache = NULL;
 	struct listing l = { 0, 0 };
-	int i, clear = 0, ret, r;
+	struct offline_walk w;
+	int i, clear = 0, ret;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--clear") == 0)
@@ -715,24 +764,15 @@ cmd_offline(int argc, char **argv, const char *config_path)
 		else
 			usage(EX_USAGE);
 	}
-	if (px_config_load(config_path, &cfg) != 0)
-		return EX_CONFIG;
-	if ((r = px_cache_new(cfg, &cache)) != 0) {
-		ret = EX_OSERR;
-		goto out;
-	}
+	if ((ret = open_cache(config_path, &cfg, &cache)) != 0)
+		return ret;
 	if (clear) {
 		ret = px_cache_offline_clear(cache) == 0 ? 0 : 1;
 		goto out;
 	}
-	if (l.json)
-		fputs("[", stdout);
-	r = px_cache_offline_list(cache, list_offline, &l);
-	if (l.json)
-		fputs("]\n", stdout);
-	else if (l.n == 0)
-		printf("no URL is offline\n");
-	ret = r == 0 ? 0 : 1;
+	w.cache = cache;
+	w.l = &l;
+	ret = print_listing(&l, "no URL is offline", walk_offline, &w);
 out:
 	px_cache_free(cache);
 	px_config_free(cfg);
