@@ -41,6 +41,10 @@ px_strerror(int r)
 	case PX_ERR_USER_UNKNOWN: return "no user for this certificate";
 	case PX_ERR_WRONG_USER: return "certificate of another user";
 	case PX_ERR_BAD_PIN: return "PIN refused by the token";
+	case PX_ERR_CONV: return "conversation failed";
+	case PX_ERR_BAD_URL: return "malformed or refused URL";
+	case PX_ERR_WORK_LIMIT: return "work limit reached";
+	case PX_ERR_AMBIGUOUS: return "certificates of more than one user";
 	}
 	return "unknown error";
 }

@@ -41,7 +41,11 @@ enum px_err {
 	PX_ERR_USER_UNKNOWN = -29, /* no mapping gives an existing user */
 	PX_ERR_WRONG_USER = -30,   /* the certificate maps to another user */
 	PX_ERR_BAD_PIN = -31,      /* the token refused the PIN */
-	PX_ERR_LAST = -32          /* keep last: one below the lowest code */
+	PX_ERR_CONV = -32,         /* the PAM conversation failed */
+	PX_ERR_BAD_URL = -33,      /* a URL that the strict parser refuses */
+	PX_ERR_WORK_LIMIT = -34,   /* a bound on work was reached */
+	PX_ERR_AMBIGUOUS = -35,    /* a card maps to more than one user */
+	PX_ERR_LAST = -36          /* keep last: one below the lowest code */
 };
 
 /* Returns a static, human-readable name for a PX_ERR_* code (never NULL). */
