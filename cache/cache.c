@@ -17,6 +17,7 @@
 #include "../http/http.h"
 #include "../ldap/ldap.h"
 #include "cache_int.h"
+#include "headers.h"
 #include "offline.h"
 
 /* Objects without nextUpdate or max-age are revalidated after a day. */
@@ -436,36 +437,6 @@ hand_out(
 	return 0;
 }
 
-/* ---- URL policy ---- */
-
-static int
-url_allowed(const struct px_config *cfg, const char *url)
-{
-	size_t i;
-
-	if (cfg->n_allowed_urls == 0)
-		return 1;
-	for (i = 0; i < cfg->n_allowed_urls; i++)
-		if (strncmp(url, cfg->allowed_urls[i],
-		        strlen(cfg->allowed_urls[i])) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-is_http(const char *url)
-{
-	return strncasecmp(url, "http://", 7) == 0 ||
-	    strncasecmp(url, "https://", 8) == 0;
-}
-
-static int
-is_ldap(const char *url)
-{
-	return strncasecmp(url, "ldap://", 7) == 0 ||
-	    strncasecmp(url, "ldaps://", 8) == 0;
-}
-
 /*
  * One LDAP retrieval, its answer put in resp as an HTTP 200 would be, the
  * bind used in bind.  Fallbacks to weaker binds are logged as warnings.
@@ -486,7 +457,6 @@ ldap_request(struct px_cache *c, const char *url, enum px_kind kind,
 	int r;
 
 	memset(resp, 0, sizeof(*resp));
-	resp->max_age = -1;
 	if ((r = px_transport_ldap(c->cfg->transport_dir, &fetch)) != 0)
 		return r;
 	memset(&req, 0, sizeof(req));
@@ -496,6 +466,8 @@ ldap_request(struct px_cache *c, const char *url, enum px_kind kind,
 	req.max_size = c->cfg->max_object_size;
 	req.timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
 	req.nocanon = c->cfg->ldap_sasl_nocanon;
+	req.check_url = px_url_hook;
+	req.check_arg = (void *)c->cfg;
 	/* The machine context binds with the host's keytab; a user's process
 	 * with the user's credential cache. */
 	if (geteuid() == 0) {
@@ -522,44 +494,44 @@ ldap_request(struct px_cache *c, const char *url, enum px_kind kind,
 	return 0;
 }
 
-/* A header value is kept only when it is one printable line. */
-static char *
-clean(char *v)
-{
-	const unsigned char *p;
-
-	if (v == NULL)
-		return NULL;
-	for (p = (const unsigned char *)v; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			break;
-	if (*p != '\0' || p - (const unsigned char *)v > 1024) {
-		free(v);
-		return NULL;
-	}
-	return v;
-}
-
-/* Moves a header value from the response into the metadata, when sent. */
+/* Moves a header value into the metadata when it was sent and parses
+ * (ok: its syntax check); a value that does not parse is dropped. */
 static void
-take(char **dst, char **src)
+take(char **dst, char **src, int (*ok)(const char *))
 {
 	if (*src == NULL)
 		return;
 	free(*dst);
-	*dst = clean(*src);
+	*dst = NULL;
+	if (ok(*src))
+		*dst = *src;
+	else
+		free(*src);
 	*src = NULL;
 }
 
-/* Takes the response headers into m (the response keeps nothing). */
+static int
+date_ok(const char *v)
+{
+	time_t t;
+
+	return px_hdr_date(v, &t) == 0;
+}
+
+/*
+ * Takes the response headers into m (the response keeps nothing).  A
+ * header that was not sent leaves m's value: a 304 without Cache-Control
+ * keeps the max-age the object came with.
+ */
 static void
 take_headers(struct px_meta *m, struct px_http_response *resp, time_t now)
 {
-	take(&m->etag, &resp->etag);
-	take(&m->last_modified, &resp->last_modified);
-	take(&m->date, &resp->date);
-	take(&m->via, &resp->via);
-	m->max_age = resp->max_age;
+	take(&m->etag, &resp->etag, px_hdr_etag_ok);
+	take(&m->last_modified, &resp->last_modified, date_ok);
+	take(&m->date, &resp->date, date_ok);
+	take(&m->via, &resp->via, px_hdr_text_ok);
+	if (resp->cache_control != NULL)
+		m->max_age = px_hdr_max_age(resp->cache_control);
 	m->fetched_at = now;
 }
 
@@ -605,6 +577,8 @@ http_request(struct px_cache *c, const char *url, const struct px_fetch *f,
 	req.timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
 	req.proxy = c->cfg->proxy;
 	req.user_agent = ua;
+	req.check_url = px_url_hook;
+	req.check_arg = (void *)c->cfg;
 	r = fetch(&req, resp);
 	if (r != 0)
 		px_warn("%s: %s", url, resp->errmsg);
@@ -654,9 +628,10 @@ trace_net(const char *url, long status, size_t bytes, long ms, long timeout_ms,
  * *e holds the object to hand out and *srcp says where it came from.
  */
 static int
-refresh(struct px_cache *c, const char *url, const char *hex, enum px_kind kind,
-    const struct px_fetch *f, long timeout_ms, const struct px_validator *v,
-    struct entry *e, enum px_source *srcp, char *note, size_t nlen)
+refresh(struct px_cache *c, const char *url, const struct px_url *pu,
+    const char *hex, enum px_kind kind, const struct px_fetch *f,
+    long timeout_ms, const struct px_validator *v, struct entry *e,
+    enum px_source *srcp, char *note, size_t nlen)
 {
 	struct px_http_response resp;
 	struct px_obj_info info;
@@ -665,7 +640,7 @@ refresh(struct px_cache *c, const char *url, const char *hex, enum px_kind kind,
 	long max_age = HAVE(e) ? e->meta.max_age : -1;
 	long t0 = px_now_ms(), status = 0;
 	size_t bytes = 0;
-	int r, retried = 0, conditional = 1;
+	int r, retried = 0, conditional = 1, ldap = !px_url_is_http(pu);
 	char bind[24] = "", ohex[PX_KEY_HEX];
 
 	entry_init(&n);
@@ -673,13 +648,13 @@ refresh(struct px_cache *c, const char *url, const char *hex, enum px_kind kind,
 	px_cache_key(f != NULL ? f->responder : url, ohex);
 	/* LDAP has no conditional request and no proxy to ask again; an OCSP
 	 * request is never conditional. */
-	if (is_ldap(url))
+	if (ldap)
 		retried = 1;
 	if (f != NULL)
 		conditional = 0;
 again:
 	memset(&resp, 0, sizeof(resp));
-	if (is_ldap(url))
+	if (ldap)
 		r = ldap_request(
 		    c, url, kind, timeout_ms, &resp, bind, sizeof(bind));
 	else
@@ -755,6 +730,7 @@ again:
 	}
 	n.meta.kind = kind;
 	n.meta.info = info;
+	n.meta.max_age = -1;
 	take_headers(&n.meta, &resp, now);
 	if (bind[0] != '\0' && (n.meta.bind = strdup(bind)) == NULL) {
 		r = PX_ERR_NOMEM;
@@ -792,6 +768,32 @@ offline_check(struct px_cache *c, const char *server, char *note, size_t len)
 
 	px_cache_key(server, ohex);
 	return px_offline_check(c->offline, server, ohex, note, len);
+}
+
+/*
+ * Parses the URL of a retrieval (for an object keyed otherwise, its server
+ * and the URL asked) before anything is done with it.  Returns 0 with the
+ * server's URL in *pu, or PX_ERR_BAD_URL (logged, traced).
+ */
+static int
+url_refused(const char *url, const struct px_fetch *f, struct px_url *pu)
+{
+	struct px_url asked;
+	const char *why;
+
+	if (px_url_parse(f != NULL ? f->responder : url, pu) != 0)
+		why = pu->why;
+	else if (f != NULL && px_url_parse(f->url, &asked) != 0)
+		why = asked.why;
+	else if (f != NULL && (!px_url_is_http(pu) || !px_url_is_http(&asked)))
+		why = "OCSP is asked over HTTP only";
+	else
+		return 0;
+	px_warn("%s: URL refused: %s", url, why);
+	px_trace("%s source=none status=0 bytes=0 ms=0 error=\"URL refused: "
+	         "%s\"",
+	    url, why);
+	return PX_ERR_BAD_URL;
 }
 
 static int get(struct px_cache *c, const char *url, enum px_kind kind,
@@ -833,6 +835,7 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
 {
 	char hex[PX_KEY_HEX], note[160] = "";
 	struct entry e;
+	struct px_url pu;
 	enum px_source src = PX_SRC_NONE;
 	long timeout_ms, t0 = px_now_ms();
 	time_t now = c->now(), resync;
@@ -840,6 +843,8 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
 
 	*objp = NULL;
 	entry_init(&e);
+	if ((r = url_refused(url, f, &pu)) != 0)
+		return r;
 	resync = resync_time(c, now);
 	if (!force && c->cfg->memory && px_mem_get(url, resync, &e) == 0) {
 		if (fresh(&e.meta, now, resync)) {
@@ -857,14 +862,11 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
 		remember(c, url, &e, now);
 		return hand_out(&e, PX_SRC_DISK, 0, objp);
 	}
-	if (!is_http(url) && !is_ldap(url)) {
-		r = PX_ERR_UNSUPPORTED;
-		snprintf(note, sizeof(note), "error=\"scheme not supported\"");
-	} else if (c->cfg->offline) {
+	if (c->cfg->offline) {
 		r = PX_ERR_OFFLINE;
 		offline = 1;
 		snprintf(note, sizeof(note), "error=\"offline = yes\"");
-	} else if (!url_allowed(c->cfg, f != NULL ? f->responder : url)) {
+	} else if (!px_url_allowed(c->cfg, &pu)) {
 		r = PX_ERR_NOT_ALLOWED;
 		snprintf(note, sizeof(note), "error=\"not in allowed_urls\"");
 		px_warn("%s: not in allowed_urls; not fetched", url);
@@ -902,8 +904,8 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
 		}
 		timeout_ms -= px_now_ms() - t0;
 	}
-	r = refresh(
-	    c, url, hex, kind, f, timeout_ms, v, &e, &src, note, sizeof(note));
+	r = refresh(c, url, &pu, hex, kind, f, timeout_ms, v, &e, &src, note,
+	    sizeof(note));
 	px_disk_unlock(lockfd);
 	if (r == 0) {
 		remember(c, url, &e, c->now());

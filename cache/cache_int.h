@@ -2,6 +2,7 @@
 #ifndef PX_CACHE_INT_H
 #define PX_CACHE_INT_H
 
+#include "../common/url.h"
 #include "cache.h"
 
 #define PX_META_MAX (16 * 1024)
@@ -93,6 +94,17 @@ int px_disk_walk(const struct px_cdir *d,
     void *arg) PX_WUR;
 /* Removes an entry's files. */
 void px_disk_remove(const struct px_cdir *d, const char *hex);
+
+/* Whether u falls under one of cfg's allowed_urls (all when none). */
+int px_url_allowed(const struct px_config *cfg, const struct px_url *u);
+/* Parses url with the one URL parser and checks it against allowed_urls.
+ * Returns 0, PX_ERR_BAD_URL or PX_ERR_NOT_ALLOWED with the reason in why. */
+int px_url_policy(const struct px_config *cfg, const char *url,
+    struct px_url *u, char *why, size_t len) PX_WUR;
+/* The transports' check_url hook (arg: the configuration): the policy
+ * above, and the transport's parse must agree with ours. */
+int px_url_hook(void *arg, const char *url, const char *scheme,
+    const char *host, long port, char *why, size_t len);
 
 /* Monotonic milliseconds. */
 long px_now_ms(void);

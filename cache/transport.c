@@ -95,7 +95,9 @@ px_http_response_clear(struct px_http_response *resp)
 	free(resp->last_modified);
 	free(resp->date);
 	free(resp->via);
+	free(resp->cache_control);
 	resp->body = NULL;
 	resp->etag = resp->last_modified = resp->date = resp->via = NULL;
+	resp->cache_control = NULL;
 	resp->len = 0;
 }

@@ -10,6 +10,7 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "url.h"
 #include "log.h"
 #include "util.h"
 
@@ -222,12 +223,51 @@ check_path(const char *v, int user, const char **why)
 	return PX_ERR_CONFIG;
 }
 
+/* The parser's reason, for the "file:line: key: why" message. */
+static _Thread_local char conf_url_why[PX_URL_ERR_MAX + 32];
+
+/* A URL of the configuration, through the one URL parser. */
+static int
+conf_url(const char *v, struct px_url *u, const char **why)
+{
+	if (px_url_parse(v, u) == 0)
+		return 0;
+	snprintf(
+	    conf_url_why, sizeof(conf_url_why), "not a valid URL: %s", u->why);
+	*why = conf_url_why;
+	return PX_ERR_CONFIG;
+}
+
+/* ldap_server: host[:port], or an ldap:// or ldaps:// URL of a server. */
+static int
+conf_ldap_host(const char *v, const char **why)
+{
+	char buf[PX_URL_MAX + 16];
+	struct px_url u;
+	int r;
+
+	if (strstr(v, "://") == NULL) {
+		if (strlen(v) > PX_URL_MAX) {
+			*why = "too long";
+			return PX_ERR_CONFIG;
+		}
+		snprintf(buf, sizeof(buf), "ldap://%s", v);
+		v = buf;
+	}
+	if ((r = conf_url(v, &u, why)) != 0)
+		return r;
+	if (px_url_is_http(&u) || u.host[0] == '\0' || u.path_len > 1 ||
+	    u.query != NULL) {
+		*why = "must be host[:port] or an ldap:// or ldaps:// URL";
+		return PX_ERR_CONFIG;
+	}
+	return 0;
+}
+
 static int
 set_list(struct px_config *cfg, const struct key_def *k, const char *value,
     const char **why)
 {
-	static const char *const url_schemes[] = { "http://", "https://",
-		"ldap://", "ldaps://", NULL };
 	char *copy, *s, *w;
 	int r = PX_ERR_CONFIG;
 
@@ -236,9 +276,13 @@ set_list(struct px_config *cfg, const struct key_def *k, const char *value,
 	s = copy;
 	if (k->type == T_URL_LIST) {
 		while ((w = next_word(&s)) != NULL) {
-			if (!has_scheme(w, url_schemes)) {
-				*why = "each entry must be an http, https, "
-				       "ldap or ldaps URL prefix";
+			struct px_url u;
+
+			if (conf_url(w, &u, why) != 0)
+				goto out;
+			if (u.query != NULL) {
+				*why = "entries are scheme://host[:port][/path]"
+				       ", without a query";
 				goto out;
 			}
 			if (cfg->n_allowed_urls == PX_ALLOWED_URLS_MAX) {
@@ -301,10 +345,9 @@ static int
 set_key(struct px_config *cfg, const struct key_def *k, const char *value,
     const char **why)
 {
-	static const char *const http[] = { "http://", "https://", NULL };
 	static const char *const proxy[] = { "http://", "https://", "socks4://",
 		"socks4a://", "socks5://", "socks5h://", NULL };
-	static const char *const ldap[] = { "ldap://", "ldaps://", NULL };
+	struct px_url u;
 	char **sp;
 	uint64_t n;
 	int r, b;
@@ -378,7 +421,9 @@ set_key(struct px_config *cfg, const struct key_def *k, const char *value,
 		}
 		break;
 	case T_HTTP_URL:
-		if (!has_scheme(value, http)) {
+		if ((r = conf_url(value, &u, why)) != 0)
+			return r;
+		if (!px_url_is_http(&u)) {
 			*why = "must be an http:// or https:// URL";
 			return PX_ERR_CONFIG;
 		}
@@ -391,11 +436,8 @@ set_key(struct px_config *cfg, const struct key_def *k, const char *value,
 		}
 		break;
 	case T_LDAP_HOST:
-		if (strchr(value, '/') != NULL && !has_scheme(value, ldap)) {
-			*why =
-			    "must be host[:port] or an ldap:// or ldaps:// URL";
-			return PX_ERR_CONFIG;
-		}
+		if ((r = conf_ldap_host(value, why)) != 0)
+			return r;
 		break;
 	case T_HASH:
 		if (strcmp(value, "sha1") != 0 &&

@@ -64,59 +64,98 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Returns a copy of the last value of header name, or NULL. */
+/* Returns a copy of the last value of header name, or NULL when absent
+ * or longer than the project keeps (the same cap where it is sent). */
 static char *
 header(CURL *h, const char *name)
 {
 	struct curl_header *hv = NULL;
 
 	if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hv) != CURLHE_OK ||
-	    hv == NULL || hv->value == NULL)
+	    hv == NULL || hv->value == NULL ||
+	    strlen(hv->value) > PX_HTTP_HEADER_MAX)
 		return NULL;
 	return strdup(hv->value);
 }
 
-/* Cache-Control: "max-age=86400", also "max-age = 86400" (seed 003). */
-static long
-parse_max_age(const char *cc)
-{
-	const char *p;
-	long v = 0;
-
-	for (p = cc; p != NULL && (p = strcasestr(p, "max-age")) != NULL;
-	     p += 7) {
-		if (p != cc && p[-1] != ' ' && p[-1] != ',' && p[-1] != '\t')
-			continue;
-		p += 7;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p != '=')
-			return -1;
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		for (; *p >= '0' && *p <= '9'; p++) {
-			if (v > 100000000L)
-				return -1;
-			v = v * 10 + (*p - '0');
-		}
-		return v;
-	}
-	return -1;
-}
-
-/* Appends one header line; returns 0 or PX_ERR_NOMEM. */
+/* Appends "name: value"; returns 0, PX_ERR_NOMEM, or PX_ERR_TOO_BIG for a
+ * value over PX_HTTP_HEADER_MAX (never sent cut short). */
 static int
-append(struct curl_slist **l, const char *line)
+append(struct curl_slist **l, const char *name, const char *value)
 {
 	struct curl_slist *t;
+	char line[PX_HTTP_HEADER_MAX + 64];
 
+	if (strlen(value) > PX_HTTP_HEADER_MAX)
+		return PX_ERR_TOO_BIG;
+	/* "Name:" with nothing after it removes a header libcurl adds. */
+	snprintf(line, sizeof(line), "%s:%s%s", name,
+	    value[0] != '\0' ? " " : "", value);
 	if ((t = curl_slist_append(*l, line)) == NULL)
 		return PX_ERR_NOMEM;
 	*l = t;
 	return 0;
+}
+
+/*
+ * Hands url, with libcurl's own reading of it, to the caller's check.  A
+ * URL that libcurl cannot parse, or that is not http or https, goes no
+ * further.
+ */
+static int
+check_hop(const struct px_http_request *req, const char *url,
+    struct px_http_response *resp)
+{
+	CURLU *u;
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	size_t hl;
+	int r = PX_ERR_BAD_URL;
+
+	if ((u = curl_url()) == NULL)
+		return PX_ERR_NOMEM;
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) !=
+	        CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "URL refused: libcurl cannot parse it");
+		goto out;
+	}
+	if (strcasecmp(scheme, "http") != 0 &&
+	    strcasecmp(scheme, "https") != 0) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "URL not allowed: scheme %.16s is not http or https",
+		    scheme);
+		r = PX_ERR_NOT_ALLOWED;
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+	        CURLUE_OK) {
+		snprintf(resp->errmsg, sizeof(resp->errmsg),
+		    "URL refused: libcurl cannot parse it");
+		goto out;
+	}
+	/* libcurl gives an IPv6 literal in brackets. */
+	hl = strlen(host);
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	r = req->check_url(req->check_arg, url, scheme, host, atol(port),
+	    resp->errmsg, sizeof(resp->errmsg));
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return r;
+}
+
+static int
+is_redirect(long status)
+{
+	return status == 301 || status == 302 || status == 303 ||
+	    status == 307 || status == 308;
 }
 
 static int
@@ -139,17 +178,17 @@ map_curl(CURLcode c)
 int
 px_http_fetch(const struct px_http_request *req, struct px_http_response *resp)
 {
-	char errbuf[CURL_ERROR_SIZE] = "", hbuf[160];
+	char errbuf[CURL_ERROR_SIZE] = "", *url = NULL, *next;
 	struct curl_slist *hdrs = NULL;
 	struct sink s = { NULL, 0, 0, req->max_size, 0 };
 	CURL *h = NULL;
-	CURLcode c;
+	CURLcode c = CURLE_OK;
 	curl_off_t us = 0;
-	char *cc = NULL;
+	long left = req->timeout_ms, total_ms = 0;
+	char num[32];
 	int r;
 
 	memset(resp, 0, sizeof(*resp));
-	resp->max_age = -1;
 	pthread_once(&init_once, global_init);
 	if (init_result != CURLE_OK || (h = curl_easy_init()) == NULL) {
 		snprintf(resp->errmsg, sizeof(resp->errmsg),
@@ -157,43 +196,36 @@ px_http_fetch(const struct px_http_request *req, struct px_http_response *resp)
 		return PX_ERR_NOMEM;
 	}
 	/* No Accept-Encoding, no Expect: exactly the headers we choose. */
-	if ((r = append(&hdrs, "Accept: */*")) != 0 ||
-	    (r = append(&hdrs, "Expect:")) != 0)
+	if ((r = append(&hdrs, "Accept", "*/*")) != 0 ||
+	    (r = append(&hdrs, "Expect", "")) != 0)
 		goto out;
 	/* Seed 003: one conditional header, If-None-Match when an ETag is
 	 * known. */
-	hbuf[0] = '\0';
 	if (req->if_none_match != NULL)
-		snprintf(hbuf, sizeof(hbuf), "If-None-Match: %s",
-		    req->if_none_match);
+		r = append(&hdrs, "If-None-Match", req->if_none_match);
 	else if (req->if_modified_since != NULL)
-		snprintf(hbuf, sizeof(hbuf), "If-Modified-Since: %s",
-		    req->if_modified_since);
-	if (hbuf[0] != '\0' && (r = append(&hdrs, hbuf)) != 0)
+		r = append(&hdrs, "If-Modified-Since", req->if_modified_since);
+	if (r == PX_ERR_TOO_BIG) /* not sent: a plain GET is still right */
+		r = 0;
+	if (r != 0)
 		goto out;
 	if (req->cache_max_age >= 0) {
-		snprintf(hbuf, sizeof(hbuf), "Cache-Control: max-age=%ld",
-		    req->cache_max_age);
-		if ((r = append(&hdrs, hbuf)) != 0)
+		snprintf(num, sizeof(num), "max-age=%ld", req->cache_max_age);
+		if ((r = append(&hdrs, "Cache-Control", num)) != 0)
 			goto out;
 	}
 	if (req->post_type != NULL) {
-		snprintf(
-		    hbuf, sizeof(hbuf), "Content-Type: %s", req->post_type);
-		if ((r = append(&hdrs, hbuf)) != 0)
+		if ((r = append(&hdrs, "Content-Type", req->post_type)) != 0)
 			goto out;
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->post_body);
 		curl_easy_setopt(
 		    h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->post_len);
 	}
-	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)PX_HTTP_MAX_REDIRECTS);
+	/* Redirects are followed here, each target checked first. */
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
 	curl_easy_setopt(
 	    h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_size);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
@@ -204,11 +236,49 @@ px_http_fetch(const struct px_http_request *req, struct px_http_response *resp)
 	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	if (req->proxy != NULL)
 		curl_easy_setopt(h, CURLOPT_PROXY, req->proxy);
-	c = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &us);
-	resp->ms = (long)(us / 1000);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-	curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &resp->redirects);
+	if ((url = strdup(req->url)) == NULL) {
+		r = PX_ERR_NOMEM;
+		goto out;
+	}
+	for (;;) {
+		if ((r = check_hop(req, url, resp)) != 0)
+			goto out;
+		curl_easy_setopt(h, CURLOPT_URL, url);
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left > 0 ? left : 1L);
+		curl_easy_setopt(
+		    h, CURLOPT_CONNECTTIMEOUT_MS, left > 0 ? left : 1L);
+		s.len = 0;
+		c = curl_easy_perform(h);
+		curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &us);
+		total_ms += (long)(us / 1000);
+		left = req->timeout_ms - total_ms;
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+		next = NULL;
+		if (c != CURLE_OK || s.too_big || !is_redirect(resp->status) ||
+		    curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &next) !=
+		        CURLE_OK ||
+		    next == NULL)
+			break;
+		if (req->post_type != NULL) {
+			snprintf(resp->errmsg, sizeof(resp->errmsg),
+			    "redirect of a POST request not followed");
+			r = PX_ERR_NOT_ALLOWED;
+			goto out;
+		}
+		if (resp->redirects == PX_HTTP_MAX_REDIRECTS) {
+			snprintf(resp->errmsg, sizeof(resp->errmsg),
+			    "more than %d redirects", PX_HTTP_MAX_REDIRECTS);
+			r = PX_ERR_NOT_ALLOWED;
+			goto out;
+		}
+		resp->redirects++;
+		free(url);
+		if ((url = strdup(next)) == NULL) {
+			r = PX_ERR_NOMEM;
+			goto out;
+		}
+	}
+	resp->ms = total_ms;
 	if (s.too_big || c == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(resp->errmsg, sizeof(resp->errmsg),
 		    "response body larger than %zu bytes", req->max_size);
@@ -233,11 +303,10 @@ px_http_fetch(const struct px_http_request *req, struct px_http_response *resp)
 	resp->last_modified = header(h, "Last-Modified");
 	resp->date = header(h, "Date");
 	resp->via = header(h, "Via");
-	if ((cc = header(h, "Cache-Control")) != NULL)
-		resp->max_age = parse_max_age(cc);
+	resp->cache_control = header(h, "Cache-Control");
 	r = 0;
 out:
-	free(cc);
+	free(url);
 	free(s.buf);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);

@@ -12,9 +12,13 @@
 
 #include <stddef.h>
 
-#define PX_HTTP_ABI 1
+#include "../common/url.h"
+
+#define PX_HTTP_ABI 2
 #define PX_HTTP_MAX_REDIRECTS 3
 #define PX_HTTP_ERRMSG 256
+/* Bytes of a header value kept, stored and sent again (ETag, dates). */
+#define PX_HTTP_HEADER_MAX 1024
 
 struct px_http_request {
 	const char *url;               /* http:// or https:// */
@@ -28,28 +32,34 @@ struct px_http_request {
 	long timeout_ms;   /* whole transfer, connect included */
 	const char *proxy; /* NULL: the usual environment variables */
 	const char *user_agent;
+	/* Called with the URL before the first request and with every
+	 * redirect target before it is followed, with libcurl's parse. */
+	px_url_hook_fn check_url; /* required */
+	void *check_arg;
 };
 
 struct px_http_response {
 	long status;         /* HTTP status of the last response */
 	unsigned char *body; /* malloc()ed, NUL-terminated; free() it */
 	size_t len;
-	char *etag; /* header values, malloc()ed, or NULL */
-	char *last_modified;
+	char *etag; /* header values as received, malloc()ed, or NULL when */
+	char *last_modified; /* absent or over PX_HTTP_HEADER_MAX bytes */
 	char *date;
 	char *via;
-	long max_age; /* Cache-Control max-age, -1 when absent */
+	char *cache_control;
 	long redirects;
 	long ms;                     /* wall time of the transfer */
 	char errmsg[PX_HTTP_ERRMSG]; /* why, when the call fails */
 };
 
 /*
- * Performs the request.  Returns 0 when an HTTP response arrived (any
- * status), else PX_ERR_TIMEOUT, PX_ERR_UNREACHABLE (connect, resolve),
- * PX_ERR_NETWORK (the server broke the protocol),
+ * Performs the request, following at most PX_HTTP_MAX_REDIRECTS redirects of
+ * a GET, each target checked by check_url first.  Returns 0 when an HTTP
+ * response arrived (any status), else PX_ERR_TIMEOUT, PX_ERR_UNREACHABLE
+ * (connect, resolve), PX_ERR_NETWORK (the server broke the protocol),
  * PX_ERR_TOO_BIG (body over max_size), PX_ERR_NOT_ALLOWED (a scheme or
- * redirect other than http/https, too many redirects) or PX_ERR_NOMEM, with
+ * redirect other than http/https, too many redirects, a redirected POST),
+ * check_url's error, or PX_ERR_NOMEM, with
  * errmsg set.  resp is cleared first; free it with px_http_response_clear().
  */
 typedef int (*px_http_fetch_fn)(

@@ -11,7 +11,9 @@
 
 #include <stddef.h>
 
-#define PX_LDAP_ABI 1
+#include "../common/url.h"
+
+#define PX_LDAP_ABI 2
 #define PX_LDAP_MSG 256
 
 struct px_ldap_request {
@@ -23,6 +25,9 @@ struct px_ldap_request {
 	int nocanon;           /* service principal from the URL's host */
 	const char *keytab;    /* machine context: client keytab, or NULL */
 	const char *principal; /* with keytab: the client principal */
+	/* Called with ldap_url_parse's reading of url before it is used. */
+	px_url_hook_fn check_url; /* required */
+	void *check_arg;
 };
 
 struct px_ldap_response {

@@ -473,6 +473,15 @@ px_ldap_fetch(const struct px_ldap_request *req, struct px_ldap_response *resp)
 		    "not an LDAP URL (RFC 4516): error %d", rc);
 		return PX_ERR_BAD_FORMAT;
 	}
+	/* The caller checked the URL with its parser: both must agree. */
+	scheme = lud->lud_scheme != NULL ? lud->lud_scheme : "ldap";
+	if ((r = req->check_url(req->check_arg, req->url, scheme,
+	         lud->lud_host != NULL ? lud->lud_host : "",
+	         lud->lud_port != 0                 ? lud->lud_port
+	             : strcmp(scheme, "ldaps") == 0 ? 636
+	                                            : 389,
+	         resp->errmsg, sizeof(resp->errmsg))) != 0)
+		goto out;
 	if (lud->lud_exts != NULL || lud->lud_dn == NULL ||
 	    lud->lud_dn[0] == '\0' || bad_dn(lud->lud_dn)) {
 		snprintf(resp->errmsg, sizeof(resp->errmsg),
@@ -482,7 +491,6 @@ px_ldap_fetch(const struct px_ldap_request *req, struct px_ldap_response *resp)
 	}
 	attrs = lud->lud_attrs != NULL ? lud->lud_attrs
 	                               : (char **)req->default_attrs;
-	scheme = lud->lud_scheme != NULL ? lud->lud_scheme : "ldap";
 	if (lud->lud_host != NULL && lud->lud_host[0] != '\0') {
 		snprintf(uri, sizeof(uri), "%s://%s:%d", scheme, lud->lud_host,
 		    lud->lud_port != 0                 ? lud->lud_port
