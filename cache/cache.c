@@ -321,6 +321,55 @@ entry_clear(struct entry *e)
 }
 
 /*
+ * Damaged metadata beside an object: the object is validated again for
+ * url and the metadata rebuilt from it (what only the server's headers
+ * said - ETag, max-age - is lost), so that a broken .meta file never
+ * destroys a CRL that is still valid.  Returns 0 (t filled) or -1.
+ */
+static int
+rebuild_meta(struct px_cache *c, struct px_cdir *d, const char *hex,
+    const char *url, enum px_kind kind, const struct px_validator *v,
+    struct entry *t)
+{
+	struct px_obj_info info;
+	unsigned char *idx = NULL;
+	size_t il = 0;
+	time_t mtime = 0;
+
+	entry_init(t);
+	if (px_disk_read_der(
+	        d, hex, c->cfg->max_object_size, &t->der, &t->len, &mtime) != 0)
+		goto fail;
+	memset(&info, 0, sizeof(info));
+	SHA256(t->der, t->len, t->meta.sha256);
+	if (v->validate(v->arg, t->der, t->len, t->meta.sha256, &info, &idx,
+	        &il) != 0 ||
+	    (t->meta.url = strdup(url)) == NULL)
+		goto fail;
+	t->meta.kind = kind;
+	t->meta.info = info;
+	t->meta.max_age = -1;
+	t->meta.fetched_at = mtime > 0 ? mtime : c->now();
+	t->meta.size = t->len;
+	t->dir = d;
+	t->idx.mem = idx;
+	t->idx.len = il;
+	if (d->writable &&
+	    (px_disk_store_meta(d, hex, &t->meta) != 0 ||
+	        (idx != NULL && px_disk_store_idx(d, hex, idx, il) != 0)))
+		px_warn("%s cache entry %s: rebuilt metadata not stored",
+		    d->name, hex);
+	px_warn("%s cache entry %s: metadata rebuilt from the object", d->name,
+	    hex);
+	return 0;
+fail:
+	free(idx);
+	entry_clear(t);
+	px_disk_discard(d, hex, "damaged metadata, and no valid object");
+	return -1;
+}
+
+/*
  * Loads the entry hex of one directory.  With an index kind, the warm path
  * maps the index and never reads the object; a missing or damaged index is
  * rebuilt from the object (and stored again when the directory is ours).
@@ -328,7 +377,8 @@ entry_clear(struct entry *e)
  */
 static int
 load_one(struct px_cache *c, struct px_cdir *d, const char *hex,
-    const char *url, const struct px_validator *v, struct entry *t)
+    const char *url, enum px_kind kind, const struct px_validator *v,
+    struct entry *t)
 {
 	struct px_obj_info info;
 	size_t max = c->cfg->max_object_size, il = 0;
@@ -336,8 +386,11 @@ load_one(struct px_cache *c, struct px_cdir *d, const char *hex,
 	struct px_blob b = { NULL, -1, 0 };
 
 	entry_init(t);
-	if (px_disk_load_meta(d, hex, &t->meta) != 0)
-		return -1;
+	switch (px_disk_load_meta(d, hex, &t->meta)) {
+	case 0: break;
+	case PX_ERR_BAD_FORMAT: return rebuild_meta(c, d, hex, url, kind, v, t);
+	default: return -1;
+	}
 	if (strcmp(t->meta.url, url) != 0) /* a hash collision? */
 		goto fail;
 	t->dir = d;
@@ -378,14 +431,14 @@ fail:
 /* Loads the freshest copy of hex from the machine and user caches. */
 static void
 load_entry(struct px_cache *c, const char *hex, const char *url,
-    const struct px_validator *v, struct entry *e)
+    enum px_kind kind, const struct px_validator *v, struct entry *e)
 {
 	struct entry t;
 	int i;
 
 	entry_init(e);
 	for (i = 0; i < c->ndirs; i++) {
-		if (load_one(c, &c->dirs[i], hex, url, v, &t) != 0)
+		if (load_one(c, &c->dirs[i], hex, url, kind, v, &t) != 0)
 			continue;
 		if (!HAVE(e) || t.meta.fetched_at > e->meta.fetched_at) {
 			entry_clear(e);
@@ -855,7 +908,7 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
 		entry_clear(&e);
 	}
 	px_cache_key(url, hex);
-	load_entry(c, hex, url, v, &e);
+	load_entry(c, hex, url, kind, v, &e);
 	if (!force && HAVE(&e) && fresh(&e.meta, now, resync)) {
 		trace(url, PX_SRC_DISK, 0, e.meta.size, px_now_ms() - t0,
 		    "fresh");
@@ -893,7 +946,7 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
 			goto fallback;
 		}
 		entry_clear(&e);
-		load_entry(c, hex, url, v, &e);
+		load_entry(c, hex, url, kind, v, &e);
 		now = c->now();
 		if (!force && HAVE(&e) && fresh(&e.meta, now, resync)) {
 			px_disk_unlock(lockfd);

@@ -51,8 +51,8 @@ void px_cdir_close(struct px_cdir *d);
 /* The file name stem of a cache key: SHA-256 of key in hex. */
 void px_cache_key(const char *key, char hex[PX_KEY_HEX]);
 /* Loads an entry's metadata.  Returns 0, PX_ERR_NOT_FOUND, or
- * PX_ERR_BAD_FORMAT for damaged metadata (logged, entry removed when
- * writable). */
+ * PX_ERR_BAD_FORMAT for damaged metadata (logged; the entry is kept, for
+ * the caller to rebuild the metadata from the object or discard it). */
 int px_disk_load_meta(
     const struct px_cdir *d, const char *hex, struct px_meta *meta) PX_WUR;
 /* Reads the object of an entry and checks it against its metadata (size,
@@ -60,6 +60,13 @@ int px_disk_load_meta(
 int px_disk_load_der(const struct px_cdir *d, const char *hex,
     const struct px_meta *meta, size_t max, unsigned char **derp,
     size_t *lenp) PX_WUR;
+/* Reads an entry's object without its metadata (at most max bytes), and
+ * the time it was written.  Returns 0, PX_ERR_NOT_FOUND or an error of
+ * px_read_file(). */
+int px_disk_read_der(const struct px_cdir *d, const char *hex, size_t max,
+    unsigned char **derp, size_t *lenp, time_t *mtimep) PX_WUR;
+/* Removes an entry, saying why (logged). */
+void px_disk_discard(const struct px_cdir *d, const char *hex, const char *why);
 /* Checks that the object file is there with the recorded size, without
  * reading it (the warm path).  Returns 0 or PX_ERR_BAD_FORMAT (removed). */
 int px_disk_check_der(const struct px_cdir *d, const char *hex,

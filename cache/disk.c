@@ -140,14 +140,15 @@ px_disk_load_meta(
 	entry_path(path, sizeof(path), d, hex, "meta");
 	if (access(path, F_OK) == -1 && errno == ENOENT)
 		return PX_ERR_NOT_FOUND;
+	/* Kept: the caller rebuilds the metadata from a valid object. */
 	if (px_read_file(path, PX_META_MAX, PX_READ_NOFOLLOW, &text, &len) !=
 	    0) {
-		discard(d, hex, "unreadable metadata");
+		px_warn("%s cache entry %s: unreadable metadata", d->name, hex);
 		return PX_ERR_BAD_FORMAT;
 	}
 	if (memchr(text, '\0', len) != NULL || px_meta_parse(text, meta) != 0) {
 		free(text);
-		discard(d, hex, "damaged metadata");
+		px_warn("%s cache entry %s: damaged metadata", d->name, hex);
 		return PX_ERR_BAD_FORMAT;
 	}
 	free(text);
@@ -183,6 +184,34 @@ px_disk_load_der(const struct px_cdir *d, const char *hex,
 	*derp = (unsigned char *)der;
 	*lenp = len;
 	return 0;
+}
+
+int
+px_disk_read_der(const struct px_cdir *d, const char *hex, size_t max,
+    unsigned char **derp, size_t *lenp, time_t *mtimep)
+{
+	char path[PATH_MAX], *der = NULL;
+	struct stat st;
+	size_t len;
+	int r;
+
+	*derp = NULL;
+	*lenp = 0;
+	entry_path(path, sizeof(path), d, hex, "der");
+	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode))
+		return PX_ERR_NOT_FOUND;
+	if ((r = px_read_file(path, max, PX_READ_NOFOLLOW, &der, &len)) != 0)
+		return r;
+	*derp = (unsigned char *)der;
+	*lenp = len;
+	*mtimep = st.st_mtime;
+	return 0;
+}
+
+void
+px_disk_discard(const struct px_cdir *d, const char *hex, const char *why)
+{
+	discard(d, hex, why);
 }
 
 int

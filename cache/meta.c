@@ -5,10 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/escape.h"
 #include "../common/util.h"
+#include "headers.h"
 #include "cache_int.h"
 
-#define META_MAGIC "pam_pkix-cache 1"
+/* 2: every text value escaped (px_field_escape); a file of another
+ * version is damaged metadata, rebuilt from its object. */
+#define META_MAGIC "pam_pkix-cache 2"
 
 void
 px_meta_clear(struct px_meta *m)
@@ -34,27 +38,43 @@ hex_out(FILE *f, const char *key, const unsigned char *b, size_t n)
 	fputc('\n', f);
 }
 
+/* "key value": the value escaped, so that it cannot hold a line break. */
+static int
+text_out(FILE *f, const char *key, const char *v)
+{
+	char *e;
+
+	if (v == NULL)
+		return 0;
+	if ((e = px_field_escape(v)) == NULL)
+		return PX_ERR_NOMEM;
+	fprintf(f, "%s %s\n", key, e);
+	free(e);
+	return 0;
+}
+
 char *
 px_meta_format(const struct px_meta *m)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
+	int r;
 
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return NULL;
-	fprintf(f, "%s\nurl %s\nkind %s\n", META_MAGIC, m->url,
-	    px_kind_name(m->kind));
-	if (m->etag != NULL)
-		fprintf(f, "etag %s\n", m->etag);
-	if (m->last_modified != NULL)
-		fprintf(f, "last_modified %s\n", m->last_modified);
-	if (m->date != NULL)
-		fprintf(f, "date %s\n", m->date);
-	if (m->via != NULL)
-		fprintf(f, "via %s\n", m->via);
-	if (m->bind != NULL)
-		fprintf(f, "bind %s\n", m->bind);
+	fprintf(f, "%s\nkind %s\n", META_MAGIC, px_kind_name(m->kind));
+	r = text_out(f, "url", m->url);
+	if (r == 0)
+		r = text_out(f, "etag", m->etag);
+	if (r == 0)
+		r = text_out(f, "last_modified", m->last_modified);
+	if (r == 0)
+		r = text_out(f, "date", m->date);
+	if (r == 0)
+		r = text_out(f, "via", m->via);
+	if (r == 0)
+		r = text_out(f, "bind", m->bind);
 	fprintf(f,
 	    "max_age %ld\nfetched_at %lld\nthis_update %lld\n"
 	    "next_update %lld\nsize %zu\n",
@@ -63,11 +83,11 @@ px_meta_format(const struct px_meta *m)
 	    m->size);
 	if (m->info.number_len > 0)
 		hex_out(f, "number", m->info.number, m->info.number_len);
-	if (m->info.issuer[0] != '\0')
-		fprintf(f, "issuer %s\n", m->info.issuer);
+	if (r == 0 && m->info.issuer[0] != '\0')
+		r = text_out(f, "issuer", m->info.issuer);
 	fprintf(f, "entries %ld\n", m->info.entries);
 	hex_out(f, "sha256", m->sha256, sizeof(m->sha256));
-	if (fclose(f) != 0) {
+	if (fclose(f) != 0 || r != 0) {
 		free(buf);
 		return NULL;
 	}
@@ -93,25 +113,39 @@ parse_hex(const char *s, unsigned char *out, size_t max, size_t *n)
 	return 0;
 }
 
+/* A number of a metadata line, through the one number parser: -1 (when
+ * allowed) or digits within [0, max]. */
 static int
-parse_num(const char *s, long long min, long long max, long long *v)
+parse_num(const char *s, int minus_one, uint64_t max, long long *v)
 {
-	char *end;
+	uint64_t n;
 
-	if (*s == '\0')
+	if (minus_one && strcmp(s, "-1") == 0) {
+		*v = -1;
+		return 0;
+	}
+	if (px_parse_uint(s, max, &n) != 0)
 		return PX_ERR_BAD_FORMAT;
-	*v = strtoll(s, &end, 10);
-	if (*end != '\0' || *v < min || *v > max)
-		return PX_ERR_BAD_FORMAT;
+	*v = (long long)n;
 	return 0;
 }
 
+/* An escaped text value (see text_out). */
 static int
 set_str(char **dst, const char *v)
 {
+	char *s;
+
 	if (*dst != NULL)
 		return PX_ERR_BAD_FORMAT; /* given twice */
-	return (*dst = strdup(v)) == NULL ? PX_ERR_NOMEM : 0;
+	if ((s = strdup(v)) == NULL)
+		return PX_ERR_NOMEM;
+	if (px_field_unescape(s) != 0) {
+		free(s);
+		return PX_ERR_BAD_FORMAT;
+	}
+	*dst = s;
+	return 0;
 }
 
 static int
@@ -140,13 +174,21 @@ parse_line(struct px_meta *m, const char *key, const char *v, int *have)
 		return m->kind == 0 ? PX_ERR_BAD_FORMAT : 0;
 	}
 	if (strcmp(key, "issuer") == 0) {
-		if (strlen(v) >= sizeof(m->info.issuer))
+		char *t = NULL;
+		int r;
+
+		if (m->info.issuer[0] != '\0' || (r = set_str(&t, v)) != 0)
 			return PX_ERR_BAD_FORMAT;
-		memcpy(m->info.issuer, v, strlen(v) + 1);
+		if (strlen(t) >= sizeof(m->info.issuer)) {
+			free(t);
+			return PX_ERR_BAD_FORMAT;
+		}
+		memcpy(m->info.issuer, t, strlen(t) + 1);
+		free(t);
 		return 0;
 	}
 	if (strcmp(key, "entries") == 0) {
-		if (parse_num(v, -1, 1LL << 40, &n) != 0)
+		if (parse_num(v, 1, 1ULL << 40, &n) != 0)
 			return PX_ERR_BAD_FORMAT;
 		m->info.entries = (long)n;
 		return 0;
@@ -162,19 +204,20 @@ parse_line(struct px_meta *m, const char *key, const char *v, int *have)
 		return 0;
 	}
 	if (strcmp(key, "max_age") == 0) {
-		if (parse_num(v, -1, 100000000, &n) != 0)
+		/* The range the HTTP border clamps to (headers.h). */
+		if (parse_num(v, 1, PX_MAX_AGE_MAX, &n) != 0)
 			return PX_ERR_BAD_FORMAT;
 		m->max_age = (long)n;
 		return 0;
 	}
 	if (strcmp(key, "size") == 0) {
 		*have |= 2;
-		if (parse_num(v, 0, 1LL << 40, &n) != 0)
+		if (parse_num(v, 0, 1ULL << 40, &n) != 0)
 			return PX_ERR_BAD_FORMAT;
 		m->size = (size_t)n;
 		return 0;
 	}
-	if (parse_num(v, 0, 1LL << 40, &n) != 0)
+	if (parse_num(v, 0, 1ULL << 40, &n) != 0)
 		return PX_ERR_BAD_FORMAT;
 	if (strcmp(key, "fetched_at") == 0)
 		m->fetched_at = (time_t)n;
@@ -190,7 +233,7 @@ parse_line(struct px_meta *m, const char *key, const char *v, int *have)
 int
 px_meta_parse(const char *text, struct px_meta *m)
 {
-	char *copy = NULL, *line, *save = NULL, *sp;
+	char *copy = NULL, *line, *next, *sp;
 	int have = 0, first = 1, r = PX_ERR_BAD_FORMAT;
 
 	memset(m, 0, sizeof(*m));
@@ -198,8 +241,12 @@ px_meta_parse(const char *text, struct px_meta *m)
 	m->info.entries = -1;
 	if ((copy = strdup(text)) == NULL)
 		return PX_ERR_NOMEM;
-	for (line = strtok_r(copy, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
+	/* Read as strictly as written: every line ends in a newline, none
+	 * is empty. */
+	for (line = copy; *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) == NULL || next == line)
+			goto out;
+		*next++ = '\0';
 		if (first) {
 			if (strcmp(line, META_MAGIC) != 0)
 				goto out;

@@ -8,11 +8,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/escape.h"
 #include "../common/log.h"
+#include "../common/url.h"
 #include "../common/util.h"
 #include "offline.h"
 
 #define OFFLINE_FILE "offline"
+/* 2: "HEX RETRY_AT INTERVAL URL", the URL escaped (px_field_escape), HEX
+ * its cache key; a file of another version is ignored and rewritten. */
+#define OFFLINE_MAGIC "pam_pkix-offline 2"
 #define OFFLINE_MAX_ENTRIES 4096
 #define OFFLINE_FILE_MAX (1024 * 1024)
 
@@ -124,16 +129,58 @@ drop(struct off_entry *v, size_t *np, const char *hex)
 	*e = v[--*np];
 }
 
-/* Reads the machine's list: "HEX RETRY_AT INTERVAL URL" lines. */
+/*
+ * One record of the machine's list, read as strictly as it is written:
+ * four fields, the key the hash of its URL, the URL one the parser takes,
+ * the interval within the backoff's range and retry_at no later than
+ * now + that interval.  Returns 0, or PX_ERR_BAD_FORMAT (dropped).
+ */
+static int
+parse_record(char *line, time_t now, char *hex, char **urlp, time_t *retryp,
+    long *intervalp)
+{
+	char *f[4], *save = NULL, want[PX_KEY_HEX];
+	struct px_url u;
+	uint64_t retry, interval;
+	size_t n = 0;
+
+	for (f[n] = strtok_r(line, " ", &save); f[n] != NULL && n < 4;
+	     f[n] = strtok_r(NULL, " ", &save))
+		if (++n == 4)
+			break;
+	if (n != 4 || strtok_r(NULL, " ", &save) != NULL ||
+	    strlen(f[0]) != PX_KEY_HEX - 1 ||
+	    px_parse_uint(
+	        f[1], (uint64_t)now + PX_OFFLINE_MAX + 86400, &retry) != 0 ||
+	    px_parse_uint(f[2], PX_OFFLINE_MAX, &interval) != 0 ||
+	    interval < PX_OFFLINE_FIRST || px_field_unescape(f[3]) != 0 ||
+	    px_url_parse(f[3], &u) != 0)
+		return PX_ERR_BAD_FORMAT;
+	px_cache_key(f[3], want);
+	if (strcmp(want, f[0]) != 0)
+		return PX_ERR_BAD_FORMAT;
+	/* A clock set back, or a hand-made file: never longer than the
+	 * backoff says. */
+	if ((time_t)retry > now + (time_t)interval)
+		retry = (uint64_t)(now + (time_t)interval);
+	memcpy(hex, f[0], PX_KEY_HEX);
+	*urlp = f[3];
+	*retryp = (time_t)retry;
+	*intervalp = (long)interval;
+	return 0;
+}
+
+/* Reads the machine's list.  A list that cannot be read or parsed is
+ * empty (and rewritten by the next update); bad records are dropped. */
 static int
 load(const struct px_offline *o, struct off_entry **vp, size_t *np)
 {
-	char path[PATH_MAX], *text = NULL, *line, *save = NULL, url[2048];
+	char path[PATH_MAX], *text = NULL, *line, *next, *url;
 	char hex[PX_KEY_HEX];
-	long long retry;
+	time_t retry, now = o->now();
 	long interval;
-	size_t len;
-	int bad = 0;
+	size_t len, bad = 0;
+	int r;
 
 	*vp = NULL;
 	*np = 0;
@@ -142,23 +189,33 @@ load(const struct px_offline *o, struct off_entry **vp, size_t *np)
 	snprintf(path, sizeof(path), "%s/%s", o->machine->path, OFFLINE_FILE);
 	if (access(path, F_OK) == -1)
 		return 0;
-	if (px_read_file(
-	        path, OFFLINE_FILE_MAX, PX_READ_NOFOLLOW, &text, &len) != 0)
-		return PX_ERR_IO;
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "%64[0-9a-f] %lld %ld %2047s", hex, &retry,
-		        &interval, url) != 4 ||
-		    strlen(hex) != PX_KEY_HEX - 1 || interval <= 0 ||
-		    interval > PX_OFFLINE_MAX) {
-			bad = 1;
+	if ((r = px_read_file(
+	         path, OFFLINE_FILE_MAX, PX_READ_NOFOLLOW, &text, &len)) != 0) {
+		px_warn("%s: offline list ignored (%s)", path, px_strerror(r));
+		return 0;
+	}
+	if (memchr(text, '\0', len) != NULL ||
+	    strncmp(text, OFFLINE_MAGIC "\n", sizeof(OFFLINE_MAGIC)) != 0) {
+		px_warn("%s: offline list ignored (not of this version)", path);
+		free(text);
+		return 0;
+	}
+	for (line = text + sizeof(OFFLINE_MAGIC); *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) == NULL) {
+			bad++; /* a torn last line */
+			break;
+		}
+		*next++ = '\0';
+		if (parse_record(line, now, hex, &url, &retry, &interval) !=
+		    0) {
+			bad++;
 			continue;
 		}
-		if (put(vp, np, hex, url, (time_t)retry, interval) != 0)
+		if (put(vp, np, hex, url, retry, interval) != 0)
 			break;
 	}
-	if (bad)
-		px_warn("%s: malformed lines ignored", path);
+	if (bad > 0)
+		px_warn("%s: %zu malformed records dropped", path, bad);
 	free(text);
 	return 0;
 }
@@ -190,9 +247,15 @@ update(struct px_offline *o, const char *hex, const char *url, time_t retry_at,
 		goto out;
 	if ((f = open_memstream(&buf, &blen)) == NULL)
 		goto out;
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s %lld %ld %s\n", v[i].hex,
-		    (long long)v[i].retry_at, v[i].interval, v[i].url);
+	fprintf(f, "%s\n", OFFLINE_MAGIC);
+	for (i = 0; i < n; i++) {
+		char *e = px_field_escape(v[i].url);
+
+		if (e != NULL)
+			fprintf(f, "%s %lld %ld %s\n", v[i].hex,
+			    (long long)v[i].retry_at, v[i].interval, e);
+		free(e);
+	}
 	if (fclose(f) == 0) {
 		snprintf(path, sizeof(path), "%s/%s", o->machine->path,
 		    OFFLINE_FILE);

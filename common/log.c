@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "escape.h"
 #include "log.h"
 
 #define PX_LOG_LINE_MAX 1024
@@ -47,9 +48,14 @@ level_name(int level)
 	return "debug";
 }
 
+/* Every line is sanitised here, once: a certificate's subject or a URL
+ * with a newline cannot forge a second syslog line. */
 static void
-emit(int level, const char *msg)
+emit(int level, const char *raw)
 {
+	char msg[PX_LOG_LINE_MAX + 64];
+
+	px_sanitize(raw, msg, sizeof(msg));
 	if (log_fn != NULL)
 		log_fn(log_arg, level, msg);
 	else
@@ -99,7 +105,7 @@ px_trace_enabled(void)
 void
 px_trace(const char *fmt, ...)
 {
-	char buf[PX_LOG_LINE_MAX];
+	char buf[PX_LOG_LINE_MAX], line[PX_LOG_LINE_MAX];
 	va_list ap;
 
 	if (trace_fn == NULL)
@@ -107,5 +113,5 @@ px_trace(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	trace_fn(trace_arg, buf);
+	trace_fn(trace_arg, px_sanitize(buf, line, sizeof(line)));
 }
