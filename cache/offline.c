@@ -21,13 +21,6 @@
 #define OFFLINE_MAX_ENTRIES 4096
 #define OFFLINE_FILE_MAX (1024 * 1024)
 
-struct off_entry {
-	char hex[PX_KEY_HEX];
-	char *url;
-	time_t retry_at;
-	long interval;
-};
-
 struct px_offline {
 	const struct px_cdir *machine;
 	struct off_entry *v;
@@ -54,8 +47,8 @@ px_offline_new(const struct px_cdir *machine, struct px_offline **op)
 	return 0;
 }
 
-static void
-entries_free(struct off_entry *v, size_t n)
+void
+px_offline_entries_free(struct off_entry *v, size_t n)
 {
 	size_t i;
 
@@ -69,7 +62,7 @@ px_offline_free(struct px_offline *o)
 {
 	if (o == NULL)
 		return;
-	entries_free(o->v, o->n);
+	px_offline_entries_free(o->v, o->n);
 	free(o);
 }
 
@@ -170,36 +163,20 @@ parse_record(char *line, time_t now, char *hex, char **urlp, time_t *retryp,
 	return 0;
 }
 
-/* Reads the machine's list.  A list that cannot be read or parsed is
- * empty (and rewritten by the next update); bad records are dropped. */
-static int
-load(const struct px_offline *o, struct off_entry **vp, size_t *np)
+int
+px_offline_parse(
+    char *text, size_t len, time_t now, struct off_entry **vp, size_t *np)
 {
-	char path[PATH_MAX], *text = NULL, *line, *next, *url;
-	char hex[PX_KEY_HEX];
-	time_t retry, now = o->now();
+	char *line, *next, *url, hex[PX_KEY_HEX];
+	time_t retry;
 	long interval;
-	size_t len, bad = 0;
-	int r;
+	int bad = 0;
 
 	*vp = NULL;
 	*np = 0;
-	if (o->machine == NULL)
-		return 0;
-	snprintf(path, sizeof(path), "%s/%s", o->machine->path, OFFLINE_FILE);
-	if (access(path, F_OK) == -1)
-		return 0;
-	if ((r = px_read_file(
-	         path, OFFLINE_FILE_MAX, PX_READ_NOFOLLOW, &text, &len)) != 0) {
-		px_warn("%s: offline list ignored (%s)", path, px_strerror(r));
-		return 0;
-	}
 	if (memchr(text, '\0', len) != NULL ||
-	    strncmp(text, OFFLINE_MAGIC "\n", sizeof(OFFLINE_MAGIC)) != 0) {
-		px_warn("%s: offline list ignored (not of this version)", path);
-		free(text);
-		return 0;
-	}
+	    strncmp(text, OFFLINE_MAGIC "\n", sizeof(OFFLINE_MAGIC)) != 0)
+		return PX_ERR_BAD_FORMAT;
 	for (line = text + sizeof(OFFLINE_MAGIC); *line != '\0'; line = next) {
 		if ((next = strchr(line, '\n')) == NULL) {
 			bad++; /* a torn last line */
@@ -214,8 +191,36 @@ load(const struct px_offline *o, struct off_entry **vp, size_t *np)
 		if (put(vp, np, hex, url, retry, interval) != 0)
 			break;
 	}
-	if (bad > 0)
-		px_warn("%s: %zu malformed records dropped", path, bad);
+	return bad;
+}
+
+/* Reads the machine's list.  A list that cannot be read or parsed is
+ * empty (and rewritten by the next update); bad records are dropped. */
+static int
+load(const struct px_offline *o, struct off_entry **vp, size_t *np)
+{
+	char path[PATH_MAX], *text = NULL;
+	time_t now = o->now();
+	size_t len;
+	int r;
+
+	*vp = NULL;
+	*np = 0;
+	if (o->machine == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", o->machine->path, OFFLINE_FILE);
+	if (access(path, F_OK) == -1)
+		return 0;
+	if ((r = px_read_file(
+	         path, OFFLINE_FILE_MAX, PX_READ_NOFOLLOW, &text, &len)) != 0) {
+		px_warn("%s: offline list ignored (%s)", path, px_strerror(r));
+		return 0;
+	}
+	r = px_offline_parse(text, len, now, vp, np);
+	if (r == PX_ERR_BAD_FORMAT)
+		px_warn("%s: offline list ignored (not of this version)", path);
+	else if (r > 0)
+		px_warn("%s: %d malformed records dropped", path, r);
 	free(text);
 	return 0;
 }
@@ -264,7 +269,7 @@ update(struct px_offline *o, const char *hex, const char *url, time_t retry_at,
 	}
 out:
 	free(buf);
-	entries_free(v, n);
+	px_offline_entries_free(v, n);
 	px_disk_unlock(fd);
 }
 
@@ -284,7 +289,7 @@ lookup(struct px_offline *o, const char *hex)
 		e = find(o->v, o->n, hex);
 	else
 		e = NULL;
-	entries_free(v, n);
+	px_offline_entries_free(v, n);
 	return e;
 }
 
@@ -352,7 +357,7 @@ px_offline_list(struct px_offline *o,
 	for (i = 0; i < n && r == 0; i++)
 		r = fn(arg, v[i].url, v[i].retry_at, v[i].interval);
 out:
-	entries_free(v, n);
+	px_offline_entries_free(v, n);
 	return r;
 }
 
@@ -361,7 +366,7 @@ px_offline_clear(struct px_offline *o)
 {
 	char path[PATH_MAX];
 
-	entries_free(o->v, o->n);
+	px_offline_entries_free(o->v, o->n);
 	o->v = NULL;
 	o->n = 0;
 	if (o->machine == NULL || !o->machine->writable)

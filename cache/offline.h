@@ -17,6 +17,24 @@
 
 struct px_offline;
 
+/* One record of the list. */
+struct off_entry {
+	char hex[PX_KEY_HEX]; /* the cache key of url */
+	char *url;
+	time_t retry_at;
+	long interval;
+};
+
+/*
+ * Parses the text of a list file (text[len] must be NUL; modified) at time
+ * now into *vp (caller frees with px_offline_entries_free).  Returns the
+ * number of malformed records dropped (>= 0), or PX_ERR_BAD_FORMAT for a
+ * file that is not a list of this version (*vp empty).
+ */
+int px_offline_parse(
+    char *text, size_t len, time_t now, struct off_entry **vp, size_t *np);
+void px_offline_entries_free(struct off_entry *v, size_t n);
+
 /* machine may be NULL (no persistence).  Returns 0 or PX_ERR_NOMEM. */
 int px_offline_new(
     const struct px_cdir *machine, struct px_offline **op) PX_WUR;

@@ -1,12 +1,14 @@
 #!/bin/bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for a
 # while on a corpus seeded from the test PKI.
-#   fuzz/run.sh [SECONDS-PER-TARGET]     (default 30)
+#   fuzz/run.sh [SECONDS-PER-TARGET [TARGET...]]     (default 30, all)
 # Needs the build tree's config.h (scripts/build.sh build).
 set -euo pipefail
 OPENSSL=${OPENSSL:-openssl}
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-30}
+[ $# -gt 0 ] && shift
+targets=${*:-meta index crl conf ocsp url hdr offline}
 B=$top/build
 T=$(mktemp -d /tmp/pam_pkix-fuzz.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -28,12 +30,20 @@ fail=0
 	-rkey "$T/pki/keys/issuing.pem" -CA "$T/pki/certs/issuing.pem" \
 	-issuer "$T/pki/certs/issuing.pem" -cert "$T/pki/certs/ocspgood.pem" \
 	-respout "$T/ocsp.der" > /dev/null 2>&1 || true
-for target in meta index crl conf ocsp; do
+for target in $targets; do
 	corpus=$T/corpus-$target
 	mkdir -p "$corpus"
 	case $target in
 	crl) cp "$T"/pki/crl/*.crl "$corpus/" ;;
 	conf) cp "$top/doc/pam_pkix.conf.example" "$corpus/" ;;
+	url) printf 'http://pki.example.com/crl\nhttp://PKI.example.com:80/crl/x.crl?a' > "$corpus/seed"
+		printf 'ldap:///\nldap:///cn=Issuing%%20CA,dc=x?certificateRevocationList;binary' > "$corpus/seed2"
+		printf 'http://[::1]:8080/\nhttp://[0::1]:8080/a/%%2e%%2E/b' > "$corpus/seed3" ;;
+	hdr) printf 'max-age = 86400, must-revalidate' > "$corpus/seed"
+		printf '"570084-33c-64a62480"' > "$corpus/seed2"
+		printf 'Wed, 14 May 2008 23:50:38 GMT' > "$corpus/seed3" ;;
+	offline) h=$(printf 'http://127.0.0.1:9/x.crl' | sha256sum | cut -d' ' -f1)
+		printf 'pam_pkix-offline 2\n%s 1800000900 1800 http://127.0.0.1:9/x.crl\n' "$h" > "$corpus/seed" ;;
 	ocsp) cp "$T/ocsp.der" "$corpus/" 2> /dev/null || echo seed > "$corpus/seed" ;;
 	*) echo seed > "$corpus/seed" ;;
 	esac
