@@ -206,13 +206,25 @@ fresh(const struct px_meta *m, time_t now, time_t resync)
 
 #define RESYNC_FILE "resync"
 
+/* "SECONDS\n", as px_cache_resync_set() writes it, and nothing else. */
+static int
+resync_parse(char *text, size_t len, uint64_t *v)
+{
+	if (len < 2 || text[len - 1] != '\n')
+		return PX_ERR_BAD_FORMAT;
+	text[len - 1] = '\0';
+	if (px_parse_uint(text, INT64_MAX, v) != 0 || *v == 0)
+		return PX_ERR_BAD_FORMAT;
+	return 0;
+}
+
 /* The resync time in force: 0, or a time that has come. */
 static time_t
 resync_time(struct px_cache *c, time_t now)
 {
 	char path[PATH_MAX], *text = NULL;
 	struct stat st;
-	long long v;
+	uint64_t v;
 	size_t len;
 
 	if (c->machine == NULL)
@@ -227,8 +239,10 @@ resync_time(struct px_cache *c, time_t now)
 		c->resync = 0;
 		if (px_read_file(path, 64, PX_READ_NOFOLLOW, &text, &len) ==
 		        0 &&
-		    sscanf(text, "%lld", &v) == 1 && v > 0)
+		    resync_parse(text, len, &v) == 0)
 			c->resync = (time_t)v;
+		else if (text != NULL)
+			px_warn("%s: not a resync time; ignored", path);
 		free(text);
 		c->resync_mtime = st.st_mtime;
 	}
