@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/escape.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -216,6 +217,59 @@ test_time_str(void **state)
 	    px_time_str(1772323200, buf, sizeof(buf)), "2026-03-01T00:00:00Z");
 }
 
+/* Record fields: nothing escaped can hold a separator, and reads back. */
+static void
+test_field_escape(void **state)
+{
+	const char *in[] = { "http://h/x.crl", "a b\nc\rd\te%f",
+		"\"570084-33c\"", "\xc3\xa9\x7f\x01", "" };
+	size_t i;
+	char *e;
+
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		assert_non_null(e = px_field_escape(in[i]));
+		assert_null(strpbrk(e, " \n\r\t"));
+		assert_int_equal(px_field_unescape(e), 0);
+		assert_string_equal(e, in[i]);
+		free(e);
+	}
+	e = strdup("a%0Ab");
+	assert_int_equal(px_field_unescape(e), 0);
+	assert_string_equal(e, "a\nb");
+	free(e);
+	/* Strict: what escaping would have encoded, %00, lower case, torn. */
+	const char *bad[] = { "a b", "a%00b", "a%0ab", "a%", "a%4", "a%41",
+		"a%zz" };
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e = strdup(bad[i]);
+		assert_int_equal(px_field_unescape(e), PX_ERR_BAD_FORMAT);
+		free(e);
+	}
+}
+
+static void
+test_sanitize(void **state)
+{
+	char out[64], small[8];
+
+	assert_string_equal(px_sanitize("plain", out, sizeof(out)), "plain");
+	assert_string_equal(px_sanitize("a\nb\r\x1b[31m", out, sizeof(out)),
+	    "a\\x0ab\\x0d\\x1b[31m");
+	assert_string_equal(
+	    px_sanitize("caf\xc3\xa9", out, sizeof(out)), "caf\xc3\xa9");
+	assert_string_equal(
+	    px_sanitize("\xc2\x85|\xff|\xed\xa0\x80", out, sizeof(out)),
+	    "\\xc2\\x85|\\xff|\\xed\\xa0\\x80");
+	assert_string_equal(px_sanitize("\x7f", out, sizeof(out)), "\\x7f");
+	assert_string_equal(
+	    px_sanitize("0123456789", small, sizeof(small)), "0123...");
+	assert_string_equal(
+	    px_sanitize("\n\n\n", small, sizeof(small)), "\\x0a...");
+	assert_string_equal(px_sanitize("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+	                        small, sizeof(small)),
+	    "\xc3\xa9\xc3\xa9...");
+}
+
 int
 main(void)
 {
@@ -226,6 +280,8 @@ main(void)
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_check_dir),
 		cmocka_unit_test(test_time_str),
+		cmocka_unit_test(test_field_escape),
+		cmocka_unit_test(test_sanitize),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
