@@ -752,6 +752,7 @@ ocsp_ctx(struct rev *v, X509 *cert, X509 *issuer, struct px_ocsp_ctx *c)
 	c->nonce = v->px->cfg->ocsp_nonce;
 	c->post = v->px->cfg->ocsp_post;
 	c->lifetime = v->px->cfg->ocsp_lifetime;
+	c->max_age = v->px->cfg->ocsp_max_age;
 	c->check_signer = ocsp_signer_by_crl;
 	c->arg = v;
 }
