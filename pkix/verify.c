@@ -18,9 +18,6 @@
 #include "ocsp.h"
 #include "store.h"
 
-#define PX_MAX_DEPTH 8   /* certificates below the root */
-#define PX_MAX_CHAINS 16 /* candidate chains tried per verification */
-
 struct px_pkix {
 	const struct px_config *cfg;
 	struct px_store st;
@@ -256,37 +253,83 @@ struct build {
 	STACK_OF(X509) *pools[3]; /* roots, intermediates, caller's */
 	struct chain chains[PX_MAX_CHAINS];
 	int n;
+	int checks;    /* X509_check_issued() calls, all steps together */
+	X509 *crowded; /* had more than PX_MAX_ISSUER_CANDIDATES issuers */
 };
 
-static void
+/*
+ * Depth-first search for chains from path up to a trusted root, within the
+ * bounds of pkix_limits.h: same-named certificates that may each have
+ * issued the others would otherwise make it try every ordering of them.
+ * Returns 0, or PX_ERR_WORK_LIMIT when a bound was reached (b->crowded set
+ * when the bound was the issuers of one certificate): the search then
+ * stops, and what it found so far must not be used.
+ */
+static int
 extend(struct build *b, struct chain *path)
 {
 	X509 *top = path->c[path->n - 1], *cand;
-	int p, q, i, dup;
+	const X509_NAME *want = X509_get_issuer_name(top);
+	int p, q, i, dup, followed = 0, r;
 
 	if (b->n == PX_MAX_CHAINS)
-		return;
+		return 0;
 	if (in_stack(b->pools[0], top)) {
 		b->chains[b->n++] = *path;
-		return;
+		return 0;
 	}
 	if (path->n > PX_MAX_DEPTH)
-		return;
+		return 0;
 	for (p = 0; p < 3; p++) {
 		for (i = 0; i < sk_X509_num(b->pools[p]); i++) {
 			cand = sk_X509_value(b->pools[p], i);
+			/* A name compare is cheap; only the certificates of
+			 * the issuer's name count as checks. */
+			if (X509_NAME_cmp(X509_get_subject_name(cand), want) !=
+			    0)
+				continue;
 			/* The same certificate from two sources is one issuer.
 			 */
 			for (dup = 0, q = 0; q < p && !dup; q++)
 				dup = in_stack(b->pools[q], cand);
-			if (dup || in_chain(path, cand) ||
-			    X509_check_issued(cand, top) != X509_V_OK)
+			if (dup || in_chain(path, cand))
 				continue;
+			if (++b->checks > PX_MAX_ISSUER_CHECKS)
+				return PX_ERR_WORK_LIMIT;
+			if (X509_check_issued(cand, top) != X509_V_OK)
+				continue;
+			if (++followed > PX_MAX_ISSUER_CANDIDATES) {
+				b->crowded = top;
+				return PX_ERR_WORK_LIMIT;
+			}
 			path->c[path->n++] = cand;
-			extend(b, path);
+			r = extend(b, path);
 			path->n--;
+			if (r != 0)
+				return r;
+			if (b->n == PX_MAX_CHAINS)
+				return 0;
 		}
 	}
+	return 0;
+}
+
+/* The detail of a verification stopped by a bound of chain building. */
+static char *
+limit_detail(const struct build *b)
+{
+	char *name, *s;
+
+	if (b->crowded == NULL)
+		return xasprintf("chain building stopped after %d issuer "
+		                 "checks: too many candidate issuers",
+		    PX_MAX_ISSUER_CHECKS);
+	name = name_str(X509_get_subject_name(b->crowded));
+	s = xasprintf("chain building stopped after %d issuer checks: more "
+	              "than %d certificates may have issued %s",
+	    b->checks, PX_MAX_ISSUER_CANDIDATES, name != NULL ? name : "?");
+	free(name);
+	return s;
 }
 
 /* ---- revocation: local CRLs, then the CRL distribution points ---- */
@@ -1104,20 +1147,32 @@ finish(struct px_result *res, enum px_revocation_policy policy)
 
 /* ---- AIA caIssuers (seed 003: the last source of certificates) ---- */
 
-#define PX_AIA_DEPTH 4 /* issuers fetched above the leaf at most */
-
-/* Parses a DER certificate or a PKCS#7 "certs-only" bundle. */
+/*
+ * Parses a DER certificate or a PKCS#7 "certs-only" bundle of at most
+ * PX_AIA_MAX_BYTES and PX_AIA_MAX_CERTS (label names it in messages).
+ * Returns 0 and sets *out (caller frees), PX_ERR_TOO_BIG (bytes, checked
+ * before parsing), PX_ERR_WORK_LIMIT (certificates) or PX_ERR_BAD_FORMAT.
+ */
 static int
-parse_issuers(const unsigned char *der, size_t len, STACK_OF(X509) **out)
+parse_issuers(const char *label, const unsigned char *der, size_t len,
+    STACK_OF(X509) **out)
 {
 	const unsigned char *p = der;
 	STACK_OF(X509) *sk = NULL;
 	PKCS7 *p7 = NULL;
 	X509 *x = NULL;
-	int i;
+	int i, n;
 
 	*out = NULL;
-	if (len == 0 || len > LONG_MAX || (sk = sk_X509_new_null()) == NULL)
+	if (len > PX_AIA_MAX_BYTES) {
+		px_warn("%s: AIA object of %zu bytes, more than %d bytes: "
+		        "refused",
+		    label, len, PX_AIA_MAX_BYTES);
+		px_trace("aia %s: refused: %zu bytes, more than %d bytes",
+		    label, len, PX_AIA_MAX_BYTES);
+		return PX_ERR_TOO_BIG;
+	}
+	if (len == 0 || (sk = sk_X509_new_null()) == NULL)
 		return PX_ERR_BAD_FORMAT;
 	if ((x = d2i_X509(NULL, &p, (long)len)) != NULL && p == der + len) {
 		if (!sk_X509_push(sk, x))
@@ -1131,7 +1186,18 @@ parse_issuers(const unsigned char *der, size_t len, STACK_OF(X509) **out)
 	    !PKCS7_type_is_signed(p7) || p7->d.sign == NULL ||
 	    p7->d.sign->cert == NULL)
 		goto fail;
-	for (i = 0; i < sk_X509_num(p7->d.sign->cert); i++) {
+	if ((n = sk_X509_num(p7->d.sign->cert)) > PX_AIA_MAX_CERTS) {
+		px_warn("%s: AIA object of %d certificates, more than %d: "
+		        "refused",
+		    label, n, PX_AIA_MAX_CERTS);
+		px_trace("aia %s: refused: %d certificates, more than %d",
+		    label, n, PX_AIA_MAX_CERTS);
+		PKCS7_free(p7);
+		sk_X509_free(sk);
+		ERR_clear_error();
+		return PX_ERR_WORK_LIMIT;
+	}
+	for (i = 0; i < n; i++) {
 		x = sk_X509_value(p7->d.sign->cert, i);
 		if (!X509_up_ref(x) || !sk_X509_push(sk, x))
 			goto fail;
@@ -1150,6 +1216,7 @@ fail:
 
 struct cert_check {
 	const X509_NAME *want; /* the subject looked for */
+	const char *url;       /* where it came from, for messages */
 };
 
 /* The validator for AIA objects: CA certificates of the name looked for. */
@@ -1163,7 +1230,7 @@ validate_issuers(void *arg, const unsigned char *der, size_t len,
 	X509 *x;
 	int i, found = 0, r;
 
-	if ((r = parse_issuers(der, len, &sk)) != 0)
+	if ((r = parse_issuers(cc->url, der, len, &sk)) != 0)
 		return r;
 	for (i = 0; i < sk_X509_num(sk) && !found; i++) {
 		x = sk_X509_value(sk, i);
@@ -1236,13 +1303,17 @@ fetch_issuers(
 			        ad->location->d.uniformResourceIdentifier) !=
 			    strlen(url))
 				continue;
+			cc.url = url;
 			if (px_cache_get(v->px->cache, url, PX_KIND_CERT,
 			        &v->budget, &val, &obj) != 0)
 				continue;
 			if (obj->der != NULL &&
-			    parse_issuers(obj->der, obj->len, &sk) == 0) {
+			    parse_issuers(url, obj->der, obj->len, &sk) == 0) {
+				/* PX_AIA_MAX_CERTS for all levels together. */
 				for (j = 0; j < sk_X509_num(sk); j++)
-					if (!sk_X509_push(
+					if (sk_X509_num(got) >=
+					        PX_AIA_MAX_CERTS ||
+					    !sk_X509_push(
 					        got, sk_X509_value(sk, j)))
 						X509_free(sk_X509_value(sk, j));
 					else
@@ -1288,7 +1359,7 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 	struct px_result *res = NULL;
 	struct rev v = { px, now, { 0, 0 }, stapled, stapled_len };
 	STACK_OF(X509) *fetched = NULL;
-	int i, r;
+	int i, r, lim;
 
 	*resp = NULL;
 	px_budget_init(&v.budget, px->cfg);
@@ -1306,6 +1377,13 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 		res->reason = PX_ERR_WRONG_USAGE;
 		goto done;
 	}
+	if (untrusted != NULL && sk_X509_num(untrusted) > PX_MAX_UNTRUSTED) {
+		res->reason = PX_ERR_WORK_LIMIT;
+		res->detail = xasprintf("%d certificates given with the leaf, "
+		                        "more than %d",
+		    sk_X509_num(untrusted), PX_MAX_UNTRUSTED);
+		goto done;
+	}
 	if ((b = calloc(1, sizeof(*b))) == NULL) {
 		r = PX_ERR_NOMEM;
 		goto out;
@@ -1315,13 +1393,23 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 	b->pools[2] = untrusted;
 	path.c[0] = leaf;
 	path.n = 1;
-	extend(b, &path);
+	lim = extend(b, &path);
 	/* Seed 003: AIA only when no chain reaches a trusted root. */
-	if (b->n == 0 && px->policy != PX_REV_NONE &&
+	if (lim == 0 && b->n == 0 && px->policy != PX_REV_NONE &&
 	    (r = fetch_issuers(&v, leaf, untrusted, &fetched)) == 0 &&
 	    fetched != NULL) {
 		b->pools[2] = fetched;
-		extend(b, &path);
+		lim = extend(b, &path);
+	}
+	if (lim != 0) {
+		/* Not the chains found so far: which ones they are would
+		 * depend on the order of the pools, and a bound must not
+		 * decide a login. */
+		res->reason = lim;
+		res->detail = limit_detail(b);
+		px_warn("%s: %s", res->chain[0].subject,
+		    res->detail != NULL ? res->detail : px_strerror(lim));
+		goto done;
 	}
 	if (b->n == 0) {
 		res->reason = PX_ERR_UNTRUSTED;
