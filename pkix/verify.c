@@ -332,6 +332,123 @@ limit_detail(const struct build *b)
 	return s;
 }
 
+/* ---- certificates known revoked (on any chain of one verification) ---- */
+
+/*
+ * What a CRL or an OCSP response revokes: a serial under an issuer's name
+ * and key.  Compared as that, not by encoding (an ECDSA signature can be
+ * re-encoded without the key), and not as the whole issuer certificate: a
+ * second certificate of the same CA (same name and key, other extensions)
+ * is the same issuer.
+ */
+struct revoked_cert {
+	X509 *cert;   /* borrowed: the leaf or a pool's certificate */
+	X509 *issuer; /* borrowed: the certificate above it on that chain */
+	time_t revoked_at;
+	int crl_reason;
+};
+
+struct known_revoked {
+	struct revoked_cert v[PX_MAX_CHAINS * (PX_MAX_DEPTH + 1)];
+	size_t n;
+};
+
+static int
+same_revoked(const struct revoked_cert *k, X509 *cert, X509 *issuer)
+{
+	const EVP_PKEY *a = X509_get0_pubkey(k->issuer),
+	               *b = X509_get0_pubkey(issuer);
+
+	return ASN1_INTEGER_cmp(X509_get0_serialNumber(k->cert),
+	           X509_get0_serialNumber(cert)) == 0 &&
+	    X509_NAME_cmp(X509_get_issuer_name(k->cert),
+	        X509_get_issuer_name(cert)) == 0 &&
+	    a != NULL && b != NULL && EVP_PKEY_eq(a, b) == 1;
+}
+
+/* Returns what kr knows of cert issued by issuer, or NULL. */
+static const struct revoked_cert *
+known_revoked_find(const struct known_revoked *kr, X509 *cert, X509 *issuer)
+{
+	size_t i;
+
+	for (i = 0; i < kr->n; i++)
+		if (same_revoked(&kr->v[i], cert, issuer))
+			return &kr->v[i];
+	return NULL;
+}
+
+/* Remembers every certificate that chain ch found revoked. */
+static void
+known_revoked_add(
+    struct known_revoked *kr, const struct chain *ch, const struct outcome *o)
+{
+	struct revoked_cert *k;
+	int i;
+
+	for (i = 0; i + 1 < ch->n && (size_t)i < o->n; i++) {
+		if (o->rep[i].status != PX_STATUS_REVOKED ||
+		    known_revoked_find(kr, ch->c[i], ch->c[i + 1]) != NULL ||
+		    kr->n == sizeof(kr->v) / sizeof(kr->v[0]))
+			continue;
+		k = &kr->v[kr->n++];
+		k->cert = ch->c[i];
+		k->issuer = ch->c[i + 1];
+		k->revoked_at = o->rep[i].revoked_at;
+		k->crl_reason = o->rep[i].crl_reason;
+	}
+}
+
+/*
+ * A known revocation wins: when chain ch holds a certificate some chain of
+ * this verification found revoked, its outcome becomes that revocation,
+ * whatever its own sources said (an issuer certificate without cRLSign
+ * leaves the status unknown, and an unknown chain must not outrank the
+ * revoked one).  Returns PX_ERR_NOMEM or 0.
+ */
+static int
+known_revoked_apply(
+    const struct known_revoked *kr, const struct chain *ch, struct outcome *o)
+{
+	const struct revoked_cert *k = NULL;
+	char t[32], *detail, *source;
+	int i;
+
+	if (o->r == PX_ERR_REVOKED)
+		return 0;
+	for (i = 0; i + 1 < ch->n && (size_t)i < o->n && k == NULL; i++)
+		k = known_revoked_find(kr, ch->c[i], ch->c[i + 1]);
+	if (k == NULL)
+		return 0;
+	i--;
+	detail = xasprintf("%s%s revoked on %s (%s)",
+	    i == 0 ? "certificate" : "issuer certificate ",
+	    i == 0 ? "" : o->rep[i].subject,
+	    px_time_str(k->revoked_at, t, sizeof(t)),
+	    px_crl_reason_name(k->crl_reason));
+	source = xasprintf("revoked: found so through another certificate of "
+	                   "its issuer (same name and key)");
+	if (detail == NULL || source == NULL) {
+		free(detail);
+		free(source);
+		return PX_ERR_NOMEM;
+	}
+	px_trace("revocation %s: revoked, as another chain found it",
+	    o->rep[i].subject);
+	o->r = PX_ERR_REVOKED;
+	o->unknown = 0;
+	o->revoked_at = k->revoked_at;
+	o->crl_reason = k->crl_reason;
+	free(o->detail);
+	o->detail = detail;
+	o->rep[i].status = PX_STATUS_REVOKED;
+	o->rep[i].revoked_at = k->revoked_at;
+	o->rep[i].crl_reason = k->crl_reason;
+	free(o->rep[i].source);
+	o->rep[i].source = source;
+	return 0;
+}
+
 /* ---- revocation: local CRLs, then the CRL distribution points ---- */
 
 /* One verification: the context, its clock and its time budget. */
@@ -1354,12 +1471,13 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
     struct px_result **resp)
 {
 	struct build *b = NULL;
+	struct known_revoked *kr = NULL;
 	struct chain path;
 	struct outcome o, best;
 	struct px_result *res = NULL;
 	struct rev v = { px, now, { 0, 0 }, stapled, stapled_len };
 	STACK_OF(X509) *fetched = NULL;
-	int i, r, lim;
+	int i, r, lim, best_i = 0;
 
 	*resp = NULL;
 	px_budget_init(&v.budget, px->cfg);
@@ -1384,7 +1502,8 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 		    sk_X509_num(untrusted), PX_MAX_UNTRUSTED);
 		goto done;
 	}
-	if ((b = calloc(1, sizeof(*b))) == NULL) {
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (kr = calloc(1, sizeof(*kr))) == NULL) {
 		r = PX_ERR_NOMEM;
 		goto out;
 	}
@@ -1424,9 +1543,13 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 		if ((r = check_chain(&v, &b->chains[i], &o)) != 0)
 			goto out;
 		res->chains_tried = (size_t)i + 1;
+		known_revoked_add(kr, &b->chains[i], &o);
+		if ((r = known_revoked_apply(kr, &b->chains[i], &o)) != 0)
+			goto out;
 		if (best.rep == NULL || rank(&o) > rank(&best)) {
 			outcome_clear(&best);
 			best = o;
+			best_i = i;
 		} else
 			outcome_clear(&o);
 		memset(&o, 0, sizeof(o));
@@ -1434,6 +1557,9 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 		if (best.r == 0 && !best.unknown)
 			break;
 	}
+	/* What a later chain found revoked counts for the chosen one too. */
+	if ((r = known_revoked_apply(kr, &b->chains[best_i], &best)) != 0)
+		goto out;
 	reports_free(res->chain, res->n_chain);
 	res->chain = best.rep;
 	res->n_chain = best.n;
@@ -1452,6 +1578,7 @@ out:
 	outcome_clear(&o);
 	outcome_clear(&best);
 	sk_X509_pop_free(fetched, X509_free);
+	free(kr);
 	free(b);
 	px_result_free(res);
 	return r;
