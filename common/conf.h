@@ -54,6 +54,7 @@ struct px_config {
 	int ocsp_nonce;
 	int ocsp_post;            /* always POST, never GET */
 	uint64_t ocsp_lifetime;   /* seconds, responses without nextUpdate */
+	uint64_t ocsp_max_age;    /* seconds: oldest thisUpdate without one */
 	uint64_t max_object_size; /* bytes */
 
 	/* [fetch] */

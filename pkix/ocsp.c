@@ -30,6 +30,55 @@ struct query {
 	struct px_ocsp_result *res;
 };
 
+/*
+ * The times of a response, whatever brought it (network, cache, stapled):
+ * nothing produced or valid from later than now (+ OCSP_SKEW), nextUpdate
+ * not passed (+ OCSP_SKEW) and, without nextUpdate, a thisUpdate at most
+ * max_age ago, so that an old "good" answer cannot be replayed for a
+ * certificate revoked since.  Returns 0, or PX_ERR_CRL_NOT_YET_VALID /
+ * PX_ERR_CRL_EXPIRED / PX_ERR_BAD_FORMAT with the reason in why.
+ */
+static int
+ocsp_check_time(const struct px_ocsp_ctx *c, time_t pa, time_t tu, time_t nu,
+    char *why, size_t len)
+{
+	char t[32];
+
+	if (pa > c->now + OCSP_SKEW) {
+		snprintf(why, len,
+		    "the response is not current: producedAt %s is in the "
+		    "future",
+		    px_time_str(pa, t, sizeof(t)));
+		return PX_ERR_CRL_NOT_YET_VALID;
+	}
+	if (tu > c->now + OCSP_SKEW) {
+		snprintf(why, len,
+		    "the response is not current: thisUpdate %s is in the "
+		    "future",
+		    px_time_str(tu, t, sizeof(t)));
+		return PX_ERR_CRL_NOT_YET_VALID;
+	}
+	if (nu != 0 && nu < tu) {
+		snprintf(why, len, "nextUpdate before thisUpdate");
+		return PX_ERR_BAD_FORMAT;
+	}
+	if (nu != 0 && c->now > nu + OCSP_SKEW) {
+		snprintf(why, len,
+		    "the response is not current: nextUpdate %s has passed",
+		    px_time_str(nu, t, sizeof(t)));
+		return PX_ERR_CRL_EXPIRED;
+	}
+	if (nu == 0 && (c->max_age == 0 || c->now - tu > (time_t)c->max_age)) {
+		snprintf(why, len,
+		    "the response is not current: it has no nextUpdate and "
+		    "thisUpdate %s is older than ocsp_max_age (%llu s)",
+		    px_time_str(tu, t, sizeof(t)),
+		    (unsigned long long)c->max_age);
+		return PX_ERR_CRL_EXPIRED;
+	}
+	return 0;
+}
+
 /* The result of one validated response, kept in q->res. */
 static int
 validate(void *arg, const unsigned char *der, size_t len,
@@ -45,7 +94,8 @@ validate(void *arg, const unsigned char *der, size_t len,
 	X509_STORE *store = NULL;
 	X509 *signer = NULL;
 	ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
-	time_t tu = 0, nu = 0, ra = 0, now = c->now;
+	const ASN1_GENERALIZEDTIME *produced;
+	time_t pa = 0, tu = 0, nu = 0, ra = 0, now = c->now;
 	int status, reason = -1, st, r = PX_ERR_BAD_FORMAT;
 
 	if (len > LONG_MAX ||
@@ -119,15 +169,15 @@ validate(void *arg, const unsigned char *der, size_t len,
 		snprintf(q->res->why, sizeof(q->res->why), "nonce mismatch");
 		goto out;
 	}
-	if (px_asn1_time(thisupd, &tu) != 0 ||
+	if ((produced = OCSP_resp_get0_produced_at(bs)) == NULL ||
+	    px_asn1_time(produced, &pa) != 0 ||
+	    px_asn1_time(thisupd, &tu) != 0 ||
 	    (nextupd != NULL && px_asn1_time(nextupd, &nu) != 0))
 		goto out;
-	if (tu > c->now + OCSP_SKEW || (nu != 0 && c->now > nu + OCSP_SKEW)) {
-		snprintf(q->res->why, sizeof(q->res->why),
-		    "the response is not current (thisUpdate/nextUpdate)");
-		r = PX_ERR_CRL_EXPIRED;
+	if ((r = ocsp_check_time(
+	         c, pa, tu, nu, q->res->why, sizeof(q->res->why))) != 0)
 		goto out;
-	}
+	r = PX_ERR_BAD_FORMAT;
 	if (status == V_OCSP_CERTSTATUS_UNKNOWN) {
 		/* "unknown" is no answer: try the next source. */
 		snprintf(q->res->why, sizeof(q->res->why),
@@ -142,7 +192,11 @@ validate(void *arg, const unsigned char *der, size_t len,
 	q->res->revoked_at = ra;
 	q->res->reason = reason;
 	info->this_update = tu;
-	info->next_update = nu != 0 ? nu : tu + (time_t)c->lifetime;
+	/* Without nextUpdate: fresh in the caches for ocsp_lifetime, never
+	 * past the age at which ocsp_check_time() refuses it. */
+	info->next_update = nu != 0 ? nu
+	                            : tu +
+	        (time_t)(c->lifetime < c->max_age ? c->lifetime : c->max_age);
 	info->number_len = 0;
 	info->entries = -1;
 	r = 0;

@@ -17,6 +17,7 @@ struct px_ocsp_ctx {
 	int nonce;
 	int post;          /* POST even when a GET would do */
 	uint64_t lifetime; /* seconds, for responses without nextUpdate */
+	uint64_t max_age;  /* seconds: oldest thisUpdate without nextUpdate */
 	/* Checks a delegated responder without id-pkix-ocsp-nocheck: by CRL
 	 * only.  Returns 0 when it is known good. */
 	int (*check_signer)(void *arg, X509 *signer, X509 *issuer);
@@ -34,7 +35,12 @@ struct px_ocsp_result {
 /* Asks url for c->cert through the caches; validates by the signer rules. */
 enum px_status px_ocsp_query(
     const struct px_ocsp_ctx *c, const char *url, struct px_ocsp_result *res);
-/* Checks a stapled response (time-valid, for this certificate). */
+/*
+ * Checks a stapled response (time-valid, for this certificate).  Like every
+ * response, cached or fetched: producedAt and thisUpdate not ahead of now by
+ * more than the skew, nextUpdate not passed, and without nextUpdate a
+ * thisUpdate at most max_age old.
+ */
 enum px_status px_ocsp_stapled(const struct px_ocsp_ctx *c,
     const unsigned char *der, size_t len, struct px_ocsp_result *res);
 /* The cache key of an OCSP response: url#hex(CertID).  Caller frees. */

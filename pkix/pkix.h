@@ -15,6 +15,7 @@
 
 #include "../common/conf.h"
 #include "../common/err.h"
+#include "pkix_limits.h"
 
 struct px_pkix;
 

@@ -18,9 +18,6 @@
 #include "ocsp.h"
 #include "store.h"
 
-#define PX_MAX_DEPTH 8   /* certificates below the root */
-#define PX_MAX_CHAINS 16 /* candidate chains tried per verification */
-
 struct px_pkix {
 	const struct px_config *cfg;
 	struct px_store st;
@@ -256,37 +253,200 @@ struct build {
 	STACK_OF(X509) *pools[3]; /* roots, intermediates, caller's */
 	struct chain chains[PX_MAX_CHAINS];
 	int n;
+	int checks;    /* X509_check_issued() calls, all steps together */
+	X509 *crowded; /* had more than PX_MAX_ISSUER_CANDIDATES issuers */
 };
 
-static void
+/*
+ * Depth-first search for chains from path up to a trusted root, within the
+ * bounds of pkix_limits.h: same-named certificates that may each have
+ * issued the others would otherwise make it try every ordering of them.
+ * Returns 0, or PX_ERR_WORK_LIMIT when a bound was reached (b->crowded set
+ * when the bound was the issuers of one certificate): the search then
+ * stops, and what it found so far must not be used.
+ */
+static int
 extend(struct build *b, struct chain *path)
 {
 	X509 *top = path->c[path->n - 1], *cand;
-	int p, q, i, dup;
+	const X509_NAME *want = X509_get_issuer_name(top);
+	int p, q, i, dup, followed = 0, r;
 
 	if (b->n == PX_MAX_CHAINS)
-		return;
+		return 0;
 	if (in_stack(b->pools[0], top)) {
 		b->chains[b->n++] = *path;
-		return;
+		return 0;
 	}
 	if (path->n > PX_MAX_DEPTH)
-		return;
+		return 0;
 	for (p = 0; p < 3; p++) {
 		for (i = 0; i < sk_X509_num(b->pools[p]); i++) {
 			cand = sk_X509_value(b->pools[p], i);
+			/* A name compare is cheap; only the certificates of
+			 * the issuer's name count as checks. */
+			if (X509_NAME_cmp(X509_get_subject_name(cand), want) !=
+			    0)
+				continue;
 			/* The same certificate from two sources is one issuer.
 			 */
 			for (dup = 0, q = 0; q < p && !dup; q++)
 				dup = in_stack(b->pools[q], cand);
-			if (dup || in_chain(path, cand) ||
-			    X509_check_issued(cand, top) != X509_V_OK)
+			if (dup || in_chain(path, cand))
 				continue;
+			if (++b->checks > PX_MAX_ISSUER_CHECKS)
+				return PX_ERR_WORK_LIMIT;
+			if (X509_check_issued(cand, top) != X509_V_OK)
+				continue;
+			if (++followed > PX_MAX_ISSUER_CANDIDATES) {
+				b->crowded = top;
+				return PX_ERR_WORK_LIMIT;
+			}
 			path->c[path->n++] = cand;
-			extend(b, path);
+			r = extend(b, path);
 			path->n--;
+			if (r != 0)
+				return r;
+			if (b->n == PX_MAX_CHAINS)
+				return 0;
 		}
 	}
+	return 0;
+}
+
+/* The detail of a verification stopped by a bound of chain building. */
+static char *
+limit_detail(const struct build *b)
+{
+	char *name, *s;
+
+	if (b->crowded == NULL)
+		return xasprintf("chain building stopped after %d issuer "
+		                 "checks: too many candidate issuers",
+		    PX_MAX_ISSUER_CHECKS);
+	name = name_str(X509_get_subject_name(b->crowded));
+	s = xasprintf("chain building stopped after %d issuer checks: more "
+	              "than %d certificates may have issued %s",
+	    b->checks, PX_MAX_ISSUER_CANDIDATES, name != NULL ? name : "?");
+	free(name);
+	return s;
+}
+
+/* ---- certificates known revoked (on any chain of one verification) ---- */
+
+/*
+ * What a CRL or an OCSP response revokes: a serial under an issuer's name
+ * and key.  Compared as that, not by encoding (an ECDSA signature can be
+ * re-encoded without the key), and not as the whole issuer certificate: a
+ * second certificate of the same CA (same name and key, other extensions)
+ * is the same issuer.
+ */
+struct revoked_cert {
+	X509 *cert;   /* borrowed: the leaf or a pool's certificate */
+	X509 *issuer; /* borrowed: the certificate above it on that chain */
+	time_t revoked_at;
+	int crl_reason;
+};
+
+struct known_revoked {
+	struct revoked_cert v[PX_MAX_CHAINS * (PX_MAX_DEPTH + 1)];
+	size_t n;
+};
+
+static int
+same_revoked(const struct revoked_cert *k, X509 *cert, X509 *issuer)
+{
+	const EVP_PKEY *a = X509_get0_pubkey(k->issuer),
+	               *b = X509_get0_pubkey(issuer);
+
+	return ASN1_INTEGER_cmp(X509_get0_serialNumber(k->cert),
+	           X509_get0_serialNumber(cert)) == 0 &&
+	    X509_NAME_cmp(X509_get_issuer_name(k->cert),
+	        X509_get_issuer_name(cert)) == 0 &&
+	    a != NULL && b != NULL && EVP_PKEY_eq(a, b) == 1;
+}
+
+/* Returns what kr knows of cert issued by issuer, or NULL. */
+static const struct revoked_cert *
+known_revoked_find(const struct known_revoked *kr, X509 *cert, X509 *issuer)
+{
+	size_t i;
+
+	for (i = 0; i < kr->n; i++)
+		if (same_revoked(&kr->v[i], cert, issuer))
+			return &kr->v[i];
+	return NULL;
+}
+
+/* Remembers every certificate that chain ch found revoked. */
+static void
+known_revoked_add(
+    struct known_revoked *kr, const struct chain *ch, const struct outcome *o)
+{
+	struct revoked_cert *k;
+	int i;
+
+	for (i = 0; i + 1 < ch->n && (size_t)i < o->n; i++) {
+		if (o->rep[i].status != PX_STATUS_REVOKED ||
+		    known_revoked_find(kr, ch->c[i], ch->c[i + 1]) != NULL ||
+		    kr->n == sizeof(kr->v) / sizeof(kr->v[0]))
+			continue;
+		k = &kr->v[kr->n++];
+		k->cert = ch->c[i];
+		k->issuer = ch->c[i + 1];
+		k->revoked_at = o->rep[i].revoked_at;
+		k->crl_reason = o->rep[i].crl_reason;
+	}
+}
+
+/*
+ * A known revocation wins: when chain ch holds a certificate some chain of
+ * this verification found revoked, its outcome becomes that revocation,
+ * whatever its own sources said (an issuer certificate without cRLSign
+ * leaves the status unknown, and an unknown chain must not outrank the
+ * revoked one).  Returns PX_ERR_NOMEM or 0.
+ */
+static int
+known_revoked_apply(
+    const struct known_revoked *kr, const struct chain *ch, struct outcome *o)
+{
+	const struct revoked_cert *k = NULL;
+	char t[32], *detail, *source;
+	int i;
+
+	if (o->r == PX_ERR_REVOKED)
+		return 0;
+	for (i = 0; i + 1 < ch->n && (size_t)i < o->n && k == NULL; i++)
+		k = known_revoked_find(kr, ch->c[i], ch->c[i + 1]);
+	if (k == NULL)
+		return 0;
+	i--;
+	detail = xasprintf("%s%s revoked on %s (%s)",
+	    i == 0 ? "certificate" : "issuer certificate ",
+	    i == 0 ? "" : o->rep[i].subject,
+	    px_time_str(k->revoked_at, t, sizeof(t)),
+	    px_crl_reason_name(k->crl_reason));
+	source = xasprintf("revoked: found so through another certificate of "
+	                   "its issuer (same name and key)");
+	if (detail == NULL || source == NULL) {
+		free(detail);
+		free(source);
+		return PX_ERR_NOMEM;
+	}
+	px_trace("revocation %s: revoked, as another chain found it",
+	    o->rep[i].subject);
+	o->r = PX_ERR_REVOKED;
+	o->unknown = 0;
+	o->revoked_at = k->revoked_at;
+	o->crl_reason = k->crl_reason;
+	free(o->detail);
+	o->detail = detail;
+	o->rep[i].status = PX_STATUS_REVOKED;
+	o->rep[i].revoked_at = k->revoked_at;
+	o->rep[i].crl_reason = k->crl_reason;
+	free(o->rep[i].source);
+	o->rep[i].source = source;
+	return 0;
 }
 
 /* ---- revocation: local CRLs, then the CRL distribution points ---- */
@@ -752,6 +912,7 @@ ocsp_ctx(struct rev *v, X509 *cert, X509 *issuer, struct px_ocsp_ctx *c)
 	c->nonce = v->px->cfg->ocsp_nonce;
 	c->post = v->px->cfg->ocsp_post;
 	c->lifetime = v->px->cfg->ocsp_lifetime;
+	c->max_age = v->px->cfg->ocsp_max_age;
 	c->check_signer = ocsp_signer_by_crl;
 	c->arg = v;
 }
@@ -1103,20 +1264,32 @@ finish(struct px_result *res, enum px_revocation_policy policy)
 
 /* ---- AIA caIssuers (seed 003: the last source of certificates) ---- */
 
-#define PX_AIA_DEPTH 4 /* issuers fetched above the leaf at most */
-
-/* Parses a DER certificate or a PKCS#7 "certs-only" bundle. */
+/*
+ * Parses a DER certificate or a PKCS#7 "certs-only" bundle of at most
+ * PX_AIA_MAX_BYTES and PX_AIA_MAX_CERTS (label names it in messages).
+ * Returns 0 and sets *out (caller frees), PX_ERR_TOO_BIG (bytes, checked
+ * before parsing), PX_ERR_WORK_LIMIT (certificates) or PX_ERR_BAD_FORMAT.
+ */
 static int
-parse_issuers(const unsigned char *der, size_t len, STACK_OF(X509) **out)
+parse_issuers(const char *label, const unsigned char *der, size_t len,
+    STACK_OF(X509) **out)
 {
 	const unsigned char *p = der;
 	STACK_OF(X509) *sk = NULL;
 	PKCS7 *p7 = NULL;
 	X509 *x = NULL;
-	int i;
+	int i, n;
 
 	*out = NULL;
-	if (len == 0 || len > LONG_MAX || (sk = sk_X509_new_null()) == NULL)
+	if (len > PX_AIA_MAX_BYTES) {
+		px_warn("%s: AIA object of %zu bytes, more than %d bytes: "
+		        "refused",
+		    label, len, PX_AIA_MAX_BYTES);
+		px_trace("aia %s: refused: %zu bytes, more than %d bytes",
+		    label, len, PX_AIA_MAX_BYTES);
+		return PX_ERR_TOO_BIG;
+	}
+	if (len == 0 || (sk = sk_X509_new_null()) == NULL)
 		return PX_ERR_BAD_FORMAT;
 	if ((x = d2i_X509(NULL, &p, (long)len)) != NULL && p == der + len) {
 		if (!sk_X509_push(sk, x))
@@ -1130,7 +1303,18 @@ parse_issuers(const unsigned char *der, size_t len, STACK_OF(X509) **out)
 	    !PKCS7_type_is_signed(p7) || p7->d.sign == NULL ||
 	    p7->d.sign->cert == NULL)
 		goto fail;
-	for (i = 0; i < sk_X509_num(p7->d.sign->cert); i++) {
+	if ((n = sk_X509_num(p7->d.sign->cert)) > PX_AIA_MAX_CERTS) {
+		px_warn("%s: AIA object of %d certificates, more than %d: "
+		        "refused",
+		    label, n, PX_AIA_MAX_CERTS);
+		px_trace("aia %s: refused: %d certificates, more than %d",
+		    label, n, PX_AIA_MAX_CERTS);
+		PKCS7_free(p7);
+		sk_X509_free(sk);
+		ERR_clear_error();
+		return PX_ERR_WORK_LIMIT;
+	}
+	for (i = 0; i < n; i++) {
 		x = sk_X509_value(p7->d.sign->cert, i);
 		if (!X509_up_ref(x) || !sk_X509_push(sk, x))
 			goto fail;
@@ -1149,6 +1333,7 @@ fail:
 
 struct cert_check {
 	const X509_NAME *want; /* the subject looked for */
+	const char *url;       /* where it came from, for messages */
 };
 
 /* The validator for AIA objects: CA certificates of the name looked for. */
@@ -1162,7 +1347,7 @@ validate_issuers(void *arg, const unsigned char *der, size_t len,
 	X509 *x;
 	int i, found = 0, r;
 
-	if ((r = parse_issuers(der, len, &sk)) != 0)
+	if ((r = parse_issuers(cc->url, der, len, &sk)) != 0)
 		return r;
 	for (i = 0; i < sk_X509_num(sk) && !found; i++) {
 		x = sk_X509_value(sk, i);
@@ -1235,13 +1420,17 @@ fetch_issuers(
 			        ad->location->d.uniformResourceIdentifier) !=
 			    strlen(url))
 				continue;
+			cc.url = url;
 			if (px_cache_get(v->px->cache, url, PX_KIND_CERT,
 			        &v->budget, &val, &obj) != 0)
 				continue;
 			if (obj->der != NULL &&
-			    parse_issuers(obj->der, obj->len, &sk) == 0) {
+			    parse_issuers(url, obj->der, obj->len, &sk) == 0) {
+				/* PX_AIA_MAX_CERTS for all levels together. */
 				for (j = 0; j < sk_X509_num(sk); j++)
-					if (!sk_X509_push(
+					if (sk_X509_num(got) >=
+					        PX_AIA_MAX_CERTS ||
+					    !sk_X509_push(
 					        got, sk_X509_value(sk, j)))
 						X509_free(sk_X509_value(sk, j));
 					else
@@ -1282,12 +1471,13 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
     struct px_result **resp)
 {
 	struct build *b = NULL;
+	struct known_revoked *kr = NULL;
 	struct chain path;
 	struct outcome o, best;
 	struct px_result *res = NULL;
 	struct rev v = { px, now, { 0, 0 }, stapled, stapled_len };
 	STACK_OF(X509) *fetched = NULL;
-	int i, r;
+	int i, r, lim, best_i = 0;
 
 	*resp = NULL;
 	px_budget_init(&v.budget, px->cfg);
@@ -1305,7 +1495,15 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 		res->reason = PX_ERR_WRONG_USAGE;
 		goto done;
 	}
-	if ((b = calloc(1, sizeof(*b))) == NULL) {
+	if (untrusted != NULL && sk_X509_num(untrusted) > PX_MAX_UNTRUSTED) {
+		res->reason = PX_ERR_WORK_LIMIT;
+		res->detail = xasprintf("%d certificates given with the leaf, "
+		                        "more than %d",
+		    sk_X509_num(untrusted), PX_MAX_UNTRUSTED);
+		goto done;
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (kr = calloc(1, sizeof(*kr))) == NULL) {
 		r = PX_ERR_NOMEM;
 		goto out;
 	}
@@ -1314,13 +1512,23 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 	b->pools[2] = untrusted;
 	path.c[0] = leaf;
 	path.n = 1;
-	extend(b, &path);
+	lim = extend(b, &path);
 	/* Seed 003: AIA only when no chain reaches a trusted root. */
-	if (b->n == 0 && px->policy != PX_REV_NONE &&
+	if (lim == 0 && b->n == 0 && px->policy != PX_REV_NONE &&
 	    (r = fetch_issuers(&v, leaf, untrusted, &fetched)) == 0 &&
 	    fetched != NULL) {
 		b->pools[2] = fetched;
-		extend(b, &path);
+		lim = extend(b, &path);
+	}
+	if (lim != 0) {
+		/* Not the chains found so far: which ones they are would
+		 * depend on the order of the pools, and a bound must not
+		 * decide a login. */
+		res->reason = lim;
+		res->detail = limit_detail(b);
+		px_warn("%s: %s", res->chain[0].subject,
+		    res->detail != NULL ? res->detail : px_strerror(lim));
+		goto done;
 	}
 	if (b->n == 0) {
 		res->reason = PX_ERR_UNTRUSTED;
@@ -1335,9 +1543,13 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 		if ((r = check_chain(&v, &b->chains[i], &o)) != 0)
 			goto out;
 		res->chains_tried = (size_t)i + 1;
+		known_revoked_add(kr, &b->chains[i], &o);
+		if ((r = known_revoked_apply(kr, &b->chains[i], &o)) != 0)
+			goto out;
 		if (best.rep == NULL || rank(&o) > rank(&best)) {
 			outcome_clear(&best);
 			best = o;
+			best_i = i;
 		} else
 			outcome_clear(&o);
 		memset(&o, 0, sizeof(o));
@@ -1345,6 +1557,9 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 		if (best.r == 0 && !best.unknown)
 			break;
 	}
+	/* What a later chain found revoked counts for the chosen one too. */
+	if ((r = known_revoked_apply(kr, &b->chains[best_i], &best)) != 0)
+		goto out;
 	reports_free(res->chain, res->n_chain);
 	res->chain = best.rep;
 	res->n_chain = best.n;
@@ -1363,6 +1578,7 @@ out:
 	outcome_clear(&o);
 	outcome_clear(&best);
 	sk_X509_pop_free(fetched, X509_free);
+	free(kr);
 	free(b);
 	px_result_free(res);
 	return r;

@@ -166,6 +166,38 @@ crl_entry_critical() { # CA-CN CA-KEY CERTNAME OUTNAME
 	ossl crl -inform DER -in "$OUT/crl/$4.crl" -noout
 }
 
+gtime() { # DATE: a DER GeneralizedTime, in hex
+	local s
+	s=$(date -u -d "$1" +%Y%m%d%H%M%SZ)
+	printf '180f%s' "$(printf '%s' "$s" | od -An -v -tx1 | tr -d ' \n')"
+}
+tlv() { printf '%s%s%s' "$1" "$(der_len $(( ${#2} / 2 )))" "$2"; } # TAG HEX
+
+# An OCSP response that openssl ocsp cannot make: chosen producedAt and
+# thisUpdate (openssl takes the clock), "good" for CERTNAME, signed by the
+# issuing CA (responder ID by key), nextUpdate only when given.  The CertID
+# is the one of an openssl ocsp request (SHA-1, as pam_pkix asks by default).
+ocsp_crafted() { # CERTNAME OUTNAME PRODUCEDAT THISUPDATE [NEXTUPDATE]
+	local t=$OUT/tmp/$2 id kh single rd sig basic
+	ossl ocsp -issuer "$OUT/certs/issuing.pem" -cert "$OUT/certs/$1.pem" \
+		-no_nonce -reqout "$t.req"
+	# OCSPRequest, TBSRequest, requestList, Request: four short headers,
+	# then the CertID and nothing else (no nonce, no extensions).
+	id=$(hex "$t.req")
+	id=${id:16}
+	kh=${id:74:40} # issuerKeyHash: after the algorithm and the name hash
+	single=$id'8000'$(gtime "$4")
+	[ -n "${5:-}" ] && single=$single$(tlv a0 "$(gtime "$5")")
+	rd=$(tlv 30 "$(tlv a2 "$(tlv 04 "$kh")")$(gtime "$3")$(tlv 30 "$(tlv 30 "$single")")")
+	unhex "$rd" > "$t.tbs"
+	ossl dgst -sha256 -sign "$OUT/keys/issuing.pem" -out "$t.sig" "$t.tbs"
+	sig=$(tlv 03 "00$(hex "$t.sig")")
+	basic=$(tlv 30 "$rd"'300a06082a8648ce3d040302'"$sig")
+	unhex "$(tlv 30 "0a0100$(tlv a0 "$(tlv 30 "06092b0601050507300101$(tlv 04 "$basic")")")")" \
+		> "$OUT/ocsp/$2.der"
+	ossl ocsp -respin "$OUT/ocsp/$2.der" -noverify -resp_text > /dev/null
+}
+
 # ---- certificates ----
 root root "PX Test Root CA"
 issue root issuing "PX Test Issuing CA" ext_ca
@@ -206,6 +238,9 @@ issue issuing ocsp-check "PX OCSP Responder (checked)" ext_ocsp_check
 issue issuing ocsp-noeku "PX OCSP Responder (no EKU)" ext_ocsp_noeku
 issue issuing aia "Ada Aia" ext_leaf_aia
 issue issuing aiap7 "Pia Pkcs7" ext_leaf_aia_p7
+# Same name and key as the issuing CA, without cRLSign (its CRLs cannot be
+# checked against it).
+issue root issuing-nocrlsign "PX Test Issuing CA" ext_ca_nocrlsign issuing
 # The issuing CA as AIA caIssuers serves it.
 ossl x509 -in "$OUT/certs/issuing.pem" -outform DER -out "$OUT/certs/issuing.cer"
 ossl crl2pkcs7 -nocrl -certfile "$OUT/certs/issuing.pem" -outform DER \
@@ -249,6 +284,16 @@ for c in ocsprevoked revoked; do
 	CADIR=$OUT/ca/issuing CRLDB=$OUT/ocsp/index.txt ossl ca -batch \
 		-config "$CNF" -revoke "$OUT/certs/$c.pem" -crl_reason keyCompromise
 done
+
+# Crafted OCSP responses, without nextUpdate unless said: a control one
+# (current), producedAt and thisUpdate an hour ahead, producedAt alone an
+# hour ahead, and an old "good" one for a certificate the CRLs revoke (a
+# replay).
+ocsp_crafted ocspgood crafted-good '-1 minute' '-1 minute'
+ocsp_crafted ocspgood crafted-future '+1 hour' '+1 hour'
+ocsp_crafted ocspgood crafted-produced-future '+1 hour' '-1 minute'
+ocsp_crafted revoked crafted-old-revoked '-3 days' '-3 days'
+ocsp_crafted ocspgood crafted-old-nu '-3 days' '-3 days' '+4 days'
 
 # Broken files.
 head -c 700 /dev/urandom > "$OUT/crl/garbage.crl"

@@ -232,14 +232,14 @@ print_text(const struct px_result *res)
 
 /* Reads CERT (and --untrusted): first certificate is the leaf. */
 static int
-read_certs(const char *path, STACK_OF(X509) **out)
+read_certs_max(const char *path, size_t max, STACK_OF(X509) **out)
 {
 	char *buf = NULL;
 	size_t len;
 	int r;
 
 	*out = NULL;
-	if ((r = px_read_file(path, 1024 * 1024, 0, &buf, &len)) != 0)
+	if ((r = px_read_file(path, max, 0, &buf, &len)) != 0)
 		return r == PX_ERR_TOO_BIG ? EX_DATAERR : EX_NOINPUT;
 	if (px_certs_parse((unsigned char *)buf, len, out) != 0) {
 		px_error("%s: %s", path,
@@ -249,6 +249,36 @@ read_certs(const char *path, STACK_OF(X509) **out)
 		return EX_DATAERR;
 	}
 	free(buf);
+	return 0;
+}
+
+static int
+read_certs(const char *path, STACK_OF(X509) **out)
+{
+	return read_certs_max(path, 1024 * 1024, out);
+}
+
+/*
+ * Reads --untrusted: at most PX_MAX_UNTRUSTED_BYTES and PX_MAX_UNTRUSTED
+ * certificates, refused whole beyond either (a data error, exit 65): a
+ * partial set would verify something else than what was given.
+ */
+static int
+read_untrusted(const char *path, STACK_OF(X509) **out)
+{
+	int ret;
+
+	/* px_read_file() names the size cap when it refuses the file. */
+	if ((ret = read_certs_max(path, PX_MAX_UNTRUSTED_BYTES, out)) != 0)
+		return ret;
+	if (sk_X509_num(*out) > PX_MAX_UNTRUSTED) {
+		px_error("%s: %d certificates, more than %d certificates "
+		         "(the most --untrusted takes)",
+		    path, sk_X509_num(*out), PX_MAX_UNTRUSTED);
+		sk_X509_pop_free(*out, X509_free);
+		*out = NULL;
+		return EX_DATAERR;
+	}
 	return 0;
 }
 
@@ -307,7 +337,7 @@ cmd_verify(int argc, char **argv, const char *config_path)
 	}
 	if ((ret = read_certs(argv[optind], &certs)) != 0)
 		goto out;
-	if (untrusted != NULL && (ret = read_certs(untrusted, &extra)) != 0)
+	if (untrusted != NULL && (ret = read_untrusted(untrusted, &extra)) != 0)
 		goto out;
 	leaf = sk_X509_shift(certs);
 	while (extra != NULL && sk_X509_num(extra) > 0)

@@ -62,6 +62,8 @@ test_defaults(void **state)
 	assert_int_equal(cfg->cumulative_timeout, 0);
 	assert_int_equal(cfg->max_object_size, 64 * 1024 * 1024);
 	assert_int_equal(cfg->crl_grace, 0);
+	assert_int_equal(cfg->ocsp_lifetime, 3600);
+	assert_int_equal(cfg->ocsp_max_age, 86400);
 	assert_int_equal(cfg->prefer_crl, 0);
 	assert_int_equal(cfg->offline, 0);
 	assert_int_equal(cfg->memory, 1);
@@ -83,6 +85,7 @@ test_values(void **state)
 	assert_int_equal(parse("[revocation]\n"
 	                       "revocation = best-effort\n"
 	                       "crl_grace = 2h\n"
+	                       "ocsp_max_age = 2d\n"
 	                       "max_object_size = 512K\n"
 	                       "ocsp_to_crl_count = 3 ; inline comment\n"
 	                       "[fetch]\n"
@@ -97,6 +100,7 @@ test_values(void **state)
 	    0);
 	assert_int_equal(cfg->revocation, PX_REV_BEST_EFFORT);
 	assert_int_equal(cfg->crl_grace, 7200);
+	assert_int_equal(cfg->ocsp_max_age, 2 * 86400);
 	assert_int_equal(cfg->max_object_size, 512 * 1024);
 	assert_int_equal(cfg->ocsp_to_crl_count, 3);
 	assert_int_equal(cfg->url_timeout, 5);
@@ -130,6 +134,9 @@ test_errors_name_line_and_key(void **state)
 		{ "[fetch]\nurl_timeout = 301\n", "out of range" },
 		{ "[fetch]\ncumulative_timeout = 11m\n", "out of range" },
 		{ "[revocation]\ncrl_grace = 31d\n", "out of range" },
+		{ "[revocation]\nocsp_max_age = 31d\n", "out of range" },
+		{ "[revocation]\nocsp_max_age = soon\n",
+		    "expected a duration" },
 		{ "[revocation]\nmax_object_size = 100\n", "out of range" },
 		{ "[revocation]\nmax_object_size = 2G\n", "out of range" },
 		{ "[revocation]\nocsp_to_crl_count = 1000001\n",
