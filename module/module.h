@@ -4,12 +4,17 @@
 
 #include <stddef.h>
 
+/* The entry points whose return codes differ. */
+enum px_stage {
+	PX_STAGE_AUTH = 1, /* pam_sm_authenticate */
+	PX_STAGE_ACCT      /* pam_sm_acct_mgmt */
+};
 /*
  * The one place where PAM return codes are made: maps 0 or a PX_ERR_* code
- * to the PAM code for an authentication stage.  Anything unexpected fails
- * closed (never PAM_SUCCESS).
+ * to a PAM code that Linux-PAM documents for stage.  Anything nonzero,
+ * known or not, and any unknown stage fails closed (never PAM_SUCCESS).
  */
-int px_pam_code(int r);
+int px_pam_code(enum px_stage stage, int r);
 
 struct px_config;
 struct x509_st;

@@ -133,6 +133,7 @@ get_pin(
 {
 	const void *item = NULL;
 	char *pin = NULL;
+	int rc = PAM_SUCCESS;
 
 	*pinp = NULL;
 	if ((a->try_first_pass || a->use_first_pass) &&
@@ -143,12 +144,13 @@ get_pin(
 	} else if (a->use_first_pass) {
 		px_warn("use_first_pass without a previous password");
 		return PX_ERR_BAD_PIN;
-	} else if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &pin,
-	               "PIN for %s: ", label) != PAM_SUCCESS ||
+	} else if ((rc = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &pin,
+	                "PIN for %s: ", label)) != PAM_SUCCESS ||
 	    pin == NULL) {
-		px_warn("the conversation gave no PIN");
+		px_warn("the conversation gave no PIN (%s)",
+		    rc != PAM_SUCCESS ? pam_strerror(pamh, rc) : "no answer");
 		px_free_secret(pin);
-		return PX_ERR_BAD_PIN;
+		return rc == PAM_BUF_ERR ? PX_ERR_NOMEM : PX_ERR_CONV;
 	}
 	if (pin[0] == '\0' || strlen(pin) > PX_PIN_MAX) {
 		px_warn("PIN refused: empty or longer than %d", PX_PIN_MAX);
@@ -315,7 +317,7 @@ static void __attribute__((destructor)) unload(void)
 PX_EXPORT int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	return px_pam_code(authenticate(pamh, argc, argv));
+	return px_pam_code(PX_STAGE_AUTH, authenticate(pamh, argc, argv));
 }
 
 PX_EXPORT int
@@ -325,33 +327,41 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 }
 
 /* Checks again the certificate of the auth stage (a long-lived process
- * sees a revocation); nothing from auth: not ours to decide. */
-PX_EXPORT int
-pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+ * sees a revocation). */
+static int
+account(pam_handle_t *pamh, int argc, const char **argv, const void *data)
 {
-	const void *data = NULL;
 	const unsigned char *p;
 	struct px_config *cfg = NULL;
 	struct args a;
 	X509 *cert = NULL;
 	int len, r;
 
-	if (pam_get_data(pamh, PX_DATA, &data) != PAM_SUCCESS || data == NULL)
-		return PAM_IGNORE;
 	memcpy(&len, data, sizeof(int));
 	p = (const unsigned char *)data + sizeof(int);
 	if ((r = setup(pamh, argc, argv, &a, &cfg)) != 0)
 		goto out;
+	/* Our own DER from the auth stage: only memory can make it fail. */
 	if ((cert = d2i_X509(NULL, &p, len)) == NULL) {
-		r = PX_ERR_INTERNAL;
+		r = PX_ERR_NOMEM;
 		goto out;
 	}
 	r = validate(pamh, cfg, cert, NULL);
 out:
 	X509_free(cert);
 	px_config_free(cfg);
+	px_trace_set_sink(NULL, NULL);
 	px_log_set_sink(NULL, NULL);
-	if (r == 0)
-		return PAM_SUCCESS;
-	return r == PX_ERR_CONFIG ? PAM_SERVICE_ERR : PAM_PERM_DENIED;
+	return r;
+}
+
+/* Without a certificate from our auth stage, not ours to decide. */
+PX_EXPORT int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	const void *data = NULL;
+
+	if (pam_get_data(pamh, PX_DATA, &data) != PAM_SUCCESS || data == NULL)
+		return PAM_IGNORE;
+	return px_pam_code(PX_STAGE_ACCT, account(pamh, argc, argv, data));
 }
