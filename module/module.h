@@ -4,6 +4,13 @@
 
 #include <stddef.h>
 
+/* A user name, with its NUL. */
+#define PX_USER_NAME_MAX 256
+/* Certificates taken from a card: the first PX_CARD_CERTS_MAX objects the
+ * token lists, each at most PX_CARD_CERT_SIZE_MAX bytes of DER. */
+#define PX_CARD_CERTS_MAX 16
+#define PX_CARD_CERT_SIZE_MAX (16 * 1024)
+
 /* The entry points whose return codes differ. */
 enum px_stage {
 	PX_STAGE_AUTH = 1, /* pam_sm_authenticate */
