@@ -48,8 +48,12 @@ void px_card_close(struct px_card *c);
 const char *px_card_label(const struct px_card *c);
 /* Whether the token has a protected authentication path (PIN pad). */
 int px_card_pin_pad(const struct px_card *c);
+/* The certificates the module works on (at most PX_CARD_CERTS_MAX, each
+ * within PX_CARD_CERT_SIZE_MAX), numbered from 0; the card owns them. */
 unsigned int px_card_ncerts(const struct px_card *c);
 struct x509_st *px_card_cert(const struct px_card *c, unsigned int i);
+/* How many certificates the token lists, taken or not. */
+unsigned int px_card_nlisted(const struct px_card *c);
 /* Logs in with pin (NULL: the PIN pad).  Returns 0 or PX_ERR_BAD_PIN with
  * what the token says of its PIN in msg (or ""). */
 int px_card_login(struct px_card *c, const char *pin, char *msg, size_t len);

@@ -309,6 +309,11 @@ candidates(pam_handle_t *pamh, const struct px_config *cfg,
 	if (ncand == 0) {
 		if (wrong)
 			tell(pamh, "The card's certificate is not %s's", user);
+		else if (px_card_nlisted(card) > PX_CARD_CERTS_MAX)
+			tell(pamh,
+			    "No certificate among the first %d of the card "
+			    "(it holds %u) is a login certificate",
+			    PX_CARD_CERTS_MAX, px_card_nlisted(card));
 		return wrong ? PX_ERR_WRONG_USER : PX_ERR_USER_UNKNOWN;
 	}
 	*ncandp = ncand;

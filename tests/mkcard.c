@@ -3,8 +3,9 @@
  * initialised PKCS#11 token (SoftHSM2 in the tests).  EC keys go in with
  * softhsm2-util --import: libp11 0.4.12 stores RSA keys only.
  *   mkcard MODULE TOKEN-LABEL PIN KEY.pem|- CERTS.pem [ID-BYTE [COPIES]]
- * Every certificate of CERTS.pem is stored COPIES times (default 1), the
- * first under ID-BYTE (default 1), the next ones under the following IDs.
+ * Every certificate of CERTS.pem is stored COPIES times (default 1) under
+ * one ID: the first under ID-BYTE (default 1), the next ones under the
+ * following IDs.
  *   mkcard MODULE TOKEN-LABEL --list
  * prints the ID and subject of each certificate in the order libp11 sees.
  */
@@ -58,7 +59,7 @@ main(int argc, char **argv)
 	STACK_OF(X509_INFO) *infos = NULL;
 	X509 *cert;
 	FILE *f;
-	int i, copies = 1, k, stored = 0, rc = 0;
+	int i, copies = 1, k, rc = 0;
 
 	if (argc == 4 && strcmp(argv[3], "--list") == 0)
 		;
@@ -105,14 +106,13 @@ main(int argc, char **argv)
 	for (i = 0; i < sk_X509_INFO_num(infos); i++) {
 		if ((cert = sk_X509_INFO_value(infos, i)->x509) == NULL)
 			continue;
-		for (k = 0; k < copies; k++, stored++) {
-			id[0] = (unsigned char)(id[0] + (stored > 0));
+		for (k = 0; k < copies; k++)
 			if (PKCS11_store_certificate(slot->token, cert,
 			        (char *)"cert", id, 1, NULL) != 0)
 				return fprintf(
 				           stderr, "mkcard: cannot store\n"),
 				       1;
-		}
+		id[0]++;
 	}
 out:
 	PKCS11_release_all_slots(ctx, slots, n);
