@@ -22,9 +22,13 @@ struct px_card {
 	PKCS11_CTX *ctx;
 	PKCS11_SLOT *slots;
 	unsigned int nslots;
-	PKCS11_SLOT *slot; /* the token used */
-	PKCS11_CERT *certs;
+	PKCS11_SLOT *slot;  /* the token used */
+	PKCS11_CERT *certs; /* libp11's, every certificate of the token */
 	unsigned int ncerts;
+	/* The ones used: among the first PX_CARD_CERTS_MAX, those within
+	 * PX_CARD_CERT_SIZE_MAX. */
+	unsigned int use[PX_CARD_CERTS_MAX];
+	unsigned int nuse;
 };
 
 void
@@ -39,6 +43,39 @@ px_card_close(struct px_card *c)
 		PKCS11_CTX_free(c->ctx);
 	}
 	free(c);
+}
+
+/*
+ * The certificates of the token that the module works on: a card is
+ * outside input, so their number and size are capped (each certificate is
+ * mapped, proved and validated, and the others go to chain building).
+ */
+static void
+card_take(struct px_card *c)
+{
+	unsigned int i, n = c->ncerts;
+	int len;
+
+	c->nuse = 0;
+	if (n > PX_CARD_CERTS_MAX) {
+		px_warn("the token holds %u certificates: only the first %d "
+		        "are looked at",
+		    n, PX_CARD_CERTS_MAX);
+		n = PX_CARD_CERTS_MAX;
+	}
+	for (i = 0; i < n; i++) {
+		if (c->certs[i].x509 == NULL)
+			continue;
+		if ((len = i2d_X509(c->certs[i].x509, NULL)) <= 0 ||
+		    len > PX_CARD_CERT_SIZE_MAX) {
+			px_warn("certificate %u of the token: %d bytes, more "
+			        "than %d: passed over",
+			    i + 1, len, PX_CARD_CERT_SIZE_MAX);
+			ERR_clear_error();
+			continue;
+		}
+		c->use[c->nuse++] = i;
+	}
 }
 
 /* The first token holding certificates.  Returns 1 when found. */
@@ -56,9 +93,13 @@ find_token(struct px_card *c)
 		        0 &&
 		    c->ncerts > 0) {
 			c->slot = s;
+			card_take(c);
 			return 1;
 		}
 	}
+	c->certs = NULL;
+	c->ncerts = 0;
+	c->nuse = 0;
 	return 0;
 }
 
@@ -122,13 +163,19 @@ px_card_pin_pad(const struct px_card *c)
 unsigned int
 px_card_ncerts(const struct px_card *c)
 {
+	return c->nuse;
+}
+
+unsigned int
+px_card_nlisted(const struct px_card *c)
+{
 	return c->ncerts;
 }
 
 X509 *
 px_card_cert(const struct px_card *c, unsigned int i)
 {
-	return i < c->ncerts ? c->certs[i].x509 : NULL;
+	return i < c->nuse ? c->certs[c->use[i]].x509 : NULL;
 }
 
 const char *
@@ -181,7 +228,8 @@ px_card_prove(struct px_card *c, unsigned int i)
 	EVP_MD_CTX *md = NULL;
 	int r = PX_ERR_BAD_SIGNATURE;
 
-	if (i >= c->ncerts || (key = PKCS11_find_key(&c->certs[i])) == NULL) {
+	if (i >= c->nuse ||
+	    (key = PKCS11_find_key(&c->certs[c->use[i]])) == NULL) {
 		px_warn("no private key on the token for its certificate");
 		ERR_clear_error();
 		return PX_ERR_NOT_FOUND;
@@ -202,7 +250,7 @@ px_card_prove(struct px_card *c, unsigned int i)
 	/* ... which the certificate's key must verify. */
 	EVP_MD_CTX_free(md);
 	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    (pub = X509_get0_pubkey(c->certs[i].x509)) == NULL ||
+	    (pub = X509_get0_pubkey(c->certs[c->use[i]].x509)) == NULL ||
 	    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) != 1 ||
 	    EVP_DigestVerify(md, sig, siglen, challenge, sizeof(challenge)) !=
 	        1) {

@@ -22,7 +22,6 @@
 #include "../common/util.h"
 #include "module.h"
 
-#define PX_USER_MAX 256
 #define PX_MAP_FILE_MAX (1024 * 1024)
 
 int
@@ -35,7 +34,7 @@ px_user_name_ok(const char *name)
 		return 0;
 	/* No path, no filter, no control: a POSIX-ish login name. */
 	for (; *p != '\0'; p++, n++)
-		if (n >= PX_USER_MAX - 1 || *p < 0x21 || *p == 0x7f ||
+		if (n >= PX_USER_NAME_MAX - 1 || *p < 0x21 || *p == 0x7f ||
 		    strchr("/*()\\:,", *p) != NULL)
 			return 0;
 	return 1;
@@ -222,7 +221,7 @@ int
 px_map_user(const struct px_config *cfg, X509 *cert, const char *want,
     char *out, size_t outlen)
 {
-	char name[PX_USER_MAX];
+	char name[PX_USER_NAME_MAX];
 	size_t i;
 	int other = 0;
 

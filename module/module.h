@@ -4,12 +4,24 @@
 
 #include <stddef.h>
 
+/* A user name, with its NUL. */
+#define PX_USER_NAME_MAX 256
+/* Certificates taken from a card: the first PX_CARD_CERTS_MAX objects the
+ * token lists, each at most PX_CARD_CERT_SIZE_MAX bytes of DER. */
+#define PX_CARD_CERTS_MAX 16
+#define PX_CARD_CERT_SIZE_MAX (16 * 1024)
+
+/* The entry points whose return codes differ. */
+enum px_stage {
+	PX_STAGE_AUTH = 1, /* pam_sm_authenticate */
+	PX_STAGE_ACCT      /* pam_sm_acct_mgmt */
+};
 /*
  * The one place where PAM return codes are made: maps 0 or a PX_ERR_* code
- * to the PAM code for an authentication stage.  Anything unexpected fails
- * closed (never PAM_SUCCESS).
+ * to a PAM code that Linux-PAM documents for stage.  Anything nonzero,
+ * known or not, and any unknown stage fails closed (never PAM_SUCCESS).
  */
-int px_pam_code(int r);
+int px_pam_code(enum px_stage stage, int r);
 
 struct px_config;
 struct x509_st;
@@ -36,8 +48,12 @@ void px_card_close(struct px_card *c);
 const char *px_card_label(const struct px_card *c);
 /* Whether the token has a protected authentication path (PIN pad). */
 int px_card_pin_pad(const struct px_card *c);
+/* The certificates the module works on (at most PX_CARD_CERTS_MAX, each
+ * within PX_CARD_CERT_SIZE_MAX), numbered from 0; the card owns them. */
 unsigned int px_card_ncerts(const struct px_card *c);
 struct x509_st *px_card_cert(const struct px_card *c, unsigned int i);
+/* How many certificates the token lists, taken or not. */
+unsigned int px_card_nlisted(const struct px_card *c);
 /* Logs in with pin (NULL: the PIN pad).  Returns 0 or PX_ERR_BAD_PIN with
  * what the token says of its PIN in msg (or ""). */
 int px_card_login(struct px_card *c, const char *pin, char *msg, size_t len);

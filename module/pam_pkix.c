@@ -29,6 +29,8 @@
 #define PX_EXPORT __attribute__((visibility("default")))
 #define PX_PIN_MAX 256
 #define PX_DATA "pam_pkix_cert"
+/* Subjects in log lines are cut there. */
+#define PX_SUBJECT_LOG_MAX 256
 
 struct args {
 	const char *config;
@@ -133,6 +135,7 @@ get_pin(
 {
 	const void *item = NULL;
 	char *pin = NULL;
+	int rc = PAM_SUCCESS;
 
 	*pinp = NULL;
 	if ((a->try_first_pass || a->use_first_pass) &&
@@ -143,12 +146,13 @@ get_pin(
 	} else if (a->use_first_pass) {
 		px_warn("use_first_pass without a previous password");
 		return PX_ERR_BAD_PIN;
-	} else if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &pin,
-	               "PIN for %s: ", label) != PAM_SUCCESS ||
+	} else if ((rc = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &pin,
+	                "PIN for %s: ", label)) != PAM_SUCCESS ||
 	    pin == NULL) {
-		px_warn("the conversation gave no PIN");
+		px_warn("the conversation gave no PIN (%s)",
+		    rc != PAM_SUCCESS ? pam_strerror(pamh, rc) : "no answer");
 		px_free_secret(pin);
-		return PX_ERR_BAD_PIN;
+		return rc == PAM_BUF_ERR ? PX_ERR_NOMEM : PX_ERR_CONV;
 	}
 	if (pin[0] == '\0' || strlen(pin) > PX_PIN_MAX) {
 		px_warn("PIN refused: empty or longer than %d", PX_PIN_MAX);
@@ -165,47 +169,248 @@ free_der(pam_handle_t *pamh, void *data, int status)
 	free(data);
 }
 
-/* Keeps the certificate for the account stage. */
-static void
+/* Keeps the certificate for the account stage.  Returns 0 or
+ * PX_ERR_NOMEM. */
+static int
 remember(pam_handle_t *pamh, X509 *cert)
 {
-	unsigned char *der = NULL, *copy;
-	int len;
+	unsigned char *der = NULL, *copy = NULL;
+	int len, r = PX_ERR_NOMEM;
 
 	if ((len = i2d_X509(cert, &der)) <= 0)
-		return;
-	if ((copy = malloc(sizeof(int) + (size_t)len)) != NULL) {
-		memcpy(copy, &len, sizeof(int));
-		memcpy(copy + sizeof(int), der, (size_t)len);
-		if (pam_set_data(pamh, PX_DATA, copy, free_der) != PAM_SUCCESS)
-			free(copy);
-	}
+		goto out;
+	if ((copy = malloc(sizeof(int) + (size_t)len)) == NULL)
+		goto out;
+	memcpy(copy, &len, sizeof(int));
+	memcpy(copy + sizeof(int), der, (size_t)len);
+	if (pam_set_data(pamh, PX_DATA, copy, free_der) != PAM_SUCCESS)
+		goto out;
+	copy = NULL;
+	r = 0;
+out:
+	free(copy);
 	OPENSSL_free(der);
+	return r;
 }
 
-/* Validation through the core; the reason reaches the user. */
-static int
-validate(pam_handle_t *pamh, const struct px_config *cfg, X509 *cert,
-    STACK_OF(X509) *extra)
+/* The subject of cert on one line (RFC 2253, as pkixctl prints it), cut
+ * to len; "" when it cannot be printed. */
+static void
+subject_of(X509 *cert, char *buf, size_t len)
 {
-	struct px_pkix *px = NULL;
+	BIO *bio;
+	char *data;
+	long n;
+
+	buf[0] = '\0';
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		return;
+	if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
+	        XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+	    (n = BIO_get_mem_data(bio, &data)) > 0)
+		snprintf(buf, len, "%.*s", (int)n, data);
+	BIO_free(bio);
+}
+
+/*
+ * Validation through the core.  Returns 0 when the certificate is
+ * accepted, else the reason, with the sentence for the user in detail.
+ */
+static int
+validate(struct px_pkix *px, X509 *cert, STACK_OF(X509) *extra, char *detail,
+    size_t len)
+{
 	struct px_result *res = NULL;
+	char subject[PX_SUBJECT_LOG_MAX];
 	int r;
 
-	if ((r = px_pkix_new(cfg, &px)) != 0)
-		return r == PX_ERR_NOMEM ? r : PX_ERR_CONFIG;
+	detail[0] = '\0';
 	if ((r = px_verify(px, cert, extra, NULL, 0, time(NULL), &res)) != 0)
 		goto out;
 	if (res->decision == PX_ACCEPTED) {
 		r = 0;
 		goto out;
 	}
-	tell(pamh, "Certificate refused: %s", res->detail);
-	px_notice(
-	    "certificate %s refused: %s", res->chain[0].subject, res->detail);
+	subject_of(cert, subject, sizeof(subject));
+	snprintf(detail, len, "%s", res->detail);
+	px_notice("certificate %s refused: %s", subject, res->detail);
 	r = res->reason != 0 ? res->reason : PX_ERR_REVOCATION_UNKNOWN;
 out:
 	px_result_free(res);
+	return r;
+}
+
+/* The core's validator for cfg. */
+static int
+validator(const struct px_config *cfg, struct px_pkix **pxp)
+{
+	int r;
+
+	if ((r = px_pkix_new(cfg, pxp)) != 0)
+		return r == PX_ERR_NOMEM ? r : PX_ERR_CONFIG;
+	return 0;
+}
+
+/* The card's certificates that may help build a chain for the one at i. */
+static int
+others(const struct px_card *card, unsigned int i, STACK_OF(X509) **extrap)
+{
+	STACK_OF(X509) *extra;
+	unsigned int k, n = px_card_ncerts(card);
+
+	if ((*extrap = extra = sk_X509_new_null()) == NULL)
+		return PX_ERR_NOMEM;
+	for (k = 0; k < n; k++)
+		if (k != i && !sk_X509_push(extra, px_card_cert(card, k)))
+			return PX_ERR_NOMEM;
+	return 0;
+}
+
+/*
+ * The certificates of the card that map to the user (or, without a user
+ * name, to one user, written into found): their indexes in cand, their
+ * number in *ncandp.  Returns 0, PX_ERR_USER_UNKNOWN, PX_ERR_WRONG_USER,
+ * or PX_ERR_AMBIGUOUS when, without a user name, they map to more than one
+ * user: the module does not pick an identity for the user.
+ */
+static int
+candidates(pam_handle_t *pamh, const struct px_config *cfg,
+    const struct px_card *card, const char *user, char *found, size_t foundlen,
+    unsigned int *cand, unsigned int *ncandp)
+{
+	char name[PX_USER_NAME_MAX];
+	unsigned int i, n = px_card_ncerts(card), ncand = 0;
+	int r, wrong = 0;
+
+	found[0] = '\0';
+	*ncandp = 0;
+	for (i = 0; i < n && i < PX_CARD_CERTS_MAX; i++) {
+		r = px_map_user(
+		    cfg, px_card_cert(card, i), user, name, sizeof(name));
+		if (r == PX_ERR_WRONG_USER)
+			wrong = 1;
+		if (r != 0)
+			continue;
+		if (ncand == 0)
+			snprintf(found, foundlen, "%s", name);
+		else if (user == NULL && strcmp(found, name) != 0) {
+			px_notice("the card holds certificates of %s and %s "
+			          "(more than one user): refused without a "
+			          "user name",
+			    found, name);
+			tell(pamh,
+			    "The card holds certificates of more than one "
+			    "user: log in with your user name");
+			found[0] = '\0';
+			return PX_ERR_AMBIGUOUS;
+		}
+		cand[ncand++] = i;
+	}
+	if (ncand == 0) {
+		if (wrong)
+			tell(pamh, "The card's certificate is not %s's", user);
+		else if (px_card_nlisted(card) > PX_CARD_CERTS_MAX)
+			tell(pamh,
+			    "No certificate among the first %d of the card "
+			    "(it holds %u) is a login certificate",
+			    PX_CARD_CERTS_MAX, px_card_nlisted(card));
+		return wrong ? PX_ERR_WRONG_USER : PX_ERR_USER_UNKNOWN;
+	}
+	*ncandp = ncand;
+	return 0;
+}
+
+/* The PIN, through the PIN pad or the conversation. */
+static int
+card_login(pam_handle_t *pamh, const struct args *a, struct px_card *card)
+{
+	char msg[128], *pin = NULL;
+	int r;
+
+	if (px_card_pin_pad(card)) {
+		tell(pamh, "Enter the PIN on the reader's PIN pad");
+		r = px_card_login(card, NULL, msg, sizeof(msg));
+	} else {
+		if ((r = get_pin(pamh, a, px_card_label(card), &pin)) != 0)
+			return r;
+		r = px_card_login(card, pin, msg, sizeof(msg));
+		px_free_secret(pin);
+	}
+	if (r != 0)
+		tell(pamh, "Wrong PIN%s%s", msg[0] != '\0' ? ": " : "", msg);
+	return r;
+}
+
+/* Whether r says nothing of the certificate (memory, configuration): then
+ * no other certificate is tried. */
+static int
+fatal(int r)
+{
+	return r == PX_ERR_NOMEM || r == PX_ERR_CONFIG ||
+	    r == PX_ERR_INTERNAL || r == PX_ERR_INVALID_ARG;
+}
+
+/*
+ * Of the candidates, the first whose key the card proves to hold and that
+ * validates: its index in *chosenp.  When none does, the user is told why
+ * the first one was refused; returns that reason.
+ */
+static int
+choose(pam_handle_t *pamh, const struct px_config *cfg, struct px_card *card,
+    const unsigned int *cand, unsigned int ncand, unsigned int *chosenp)
+{
+	struct px_pkix *px = NULL;
+	STACK_OF(X509) *extra = NULL;
+	char detail[256], first_detail[256], subject[PX_SUBJECT_LOG_MAX];
+	unsigned int k;
+	int r, first = 0, proved = 1;
+
+	first_detail[0] = '\0';
+
+	if ((r = validator(cfg, &px)) != 0)
+		goto out;
+	for (k = 0; k < ncand; k++) {
+		subject_of(
+		    px_card_cert(card, cand[k]), subject, sizeof(subject));
+		/* Proof of possession before anything else is trusted. */
+		if ((r = px_card_prove(card, cand[k])) != 0) {
+			px_notice("certificate %s refused: the card cannot "
+			          "prove it holds its key",
+			    subject);
+			if (first == 0) {
+				first = PX_ERR_BAD_SIGNATURE;
+				proved = 0;
+			}
+			continue;
+		}
+		sk_X509_free(extra);
+		extra = NULL;
+		if ((r = others(card, cand[k], &extra)) != 0)
+			goto out;
+		if ((r = validate(px, px_card_cert(card, cand[k]), extra,
+		         detail, sizeof(detail))) == 0) {
+			*chosenp = cand[k];
+			goto out;
+		}
+		if (fatal(r))
+			goto out;
+		if (first == 0) {
+			first = r;
+			snprintf(
+			    first_detail, sizeof(first_detail), "%s", detail);
+		}
+	}
+	r = first != 0 ? first : PX_ERR_INTERNAL;
+	if (!proved)
+		tell(pamh,
+		    "The card cannot prove it holds the certificate's key");
+	else
+		tell(pamh, "Certificate refused: %s",
+		    first_detail[0] != '\0' ? first_detail : px_strerror(r));
+	if (ncand > 1)
+		tell(pamh, "(%u certificates of the card were refused)", ncand);
+out:
+	sk_X509_free(extra);
 	px_pkix_free(px);
 	return r;
 }
@@ -216,12 +421,11 @@ authenticate(pam_handle_t *pamh, int argc, const char **argv)
 	struct args a;
 	struct px_config *cfg = NULL;
 	struct px_card *card = NULL;
-	STACK_OF(X509) *extra = NULL;
 	const void *item = NULL;
 	const char *user;
-	char found[256], msg[128], *pin = NULL;
-	unsigned int i, n, chosen = 0;
-	int r, mapped = PX_ERR_USER_UNKNOWN;
+	char found[PX_USER_NAME_MAX], subject[PX_SUBJECT_LOG_MAX];
+	unsigned int cand[PX_CARD_CERTS_MAX], ncand = 0, chosen = 0, k;
+	int r, rc;
 
 	if ((r = setup(pamh, argc, argv, &a, &cfg)) != 0)
 		goto out;
@@ -234,68 +438,28 @@ authenticate(pam_handle_t *pamh, int argc, const char **argv)
 			px_info("no smart card with a certificate");
 		goto out;
 	}
-	/* The certificates of the card that map to the user (or, without a
-	 * user, to anyone): the first one is used. */
-	n = px_card_ncerts(card);
-	for (i = 0; i < n && mapped != 0; i++) {
-		r = px_map_user(
-		    cfg, px_card_cert(card, i), user, found, sizeof(found));
-		if (r == 0) {
-			mapped = 0;
-			chosen = i;
-		} else if (r == PX_ERR_WRONG_USER)
-			mapped = r;
-	}
-	if (mapped != 0) {
-		r = mapped;
-		if (r == PX_ERR_WRONG_USER)
-			tell(pamh, "The card's certificate is not %s's", user);
+	if ((r = candidates(pamh, cfg, card, user, found, sizeof(found), cand,
+	         &ncand)) != 0)
 		goto out;
-	}
-	if (px_card_pin_pad(card)) {
-		tell(pamh, "Enter the PIN on the reader's PIN pad");
-		r = px_card_login(card, NULL, msg, sizeof(msg));
-	} else {
-		if ((r = get_pin(pamh, &a, px_card_label(card), &pin)) != 0)
-			goto out;
-		r = px_card_login(card, pin, msg, sizeof(msg));
-		px_free_secret(pin);
-		pin = NULL;
-	}
-	if (r != 0) {
-		tell(pamh, "Wrong PIN%s%s", msg[0] != '\0' ? ": " : "", msg);
+	if ((r = card_login(pamh, &a, card)) != 0)
 		goto out;
-	}
-	/* Proof of possession before anything else is trusted. */
-	if ((r = px_card_prove(card, chosen)) != 0) {
-		tell(pamh,
-		    "The card cannot prove it holds the certificate's key");
-		r = PX_ERR_BAD_SIGNATURE;
-		goto out;
-	}
-	if ((extra = sk_X509_new_null()) == NULL) {
-		r = PX_ERR_NOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		if (i != chosen &&
-		    !sk_X509_push(extra, px_card_cert(card, i))) {
-			r = PX_ERR_NOMEM;
-			goto out;
-		}
-	if ((r = validate(pamh, cfg, px_card_cert(card, chosen), extra)) != 0)
+	if ((r = choose(pamh, cfg, card, cand, ncand, &chosen)) != 0)
 		goto out;
 	if (user == NULL &&
-	    pam_set_item(pamh, PAM_USER, found) != PAM_SUCCESS) {
-		r = PX_ERR_INTERNAL;
+	    (rc = pam_set_item(pamh, PAM_USER, found)) != PAM_SUCCESS) {
+		r = rc == PAM_BUF_ERR ? PX_ERR_NOMEM : PX_ERR_INTERNAL;
 		goto out;
 	}
-	remember(pamh, px_card_cert(card, chosen));
-	px_info("smart-card login of %s", found);
+	if ((r = remember(pamh, px_card_cert(card, chosen))) != 0)
+		goto out;
+	for (k = 0; k < ncand && cand[k] != chosen; k++)
+		;
+	subject_of(px_card_cert(card, chosen), subject, sizeof(subject));
+	px_notice("login of %s with %s (certificate %u of %u on the card, "
+	          "%u refused before it)",
+	    found, subject, chosen + 1, px_card_ncerts(card), k);
 	r = 0;
 out:
-	px_free_secret(pin);
-	sk_X509_free(extra);
 	px_card_close(card);
 	px_config_free(cfg);
 	px_trace_set_sink(NULL, NULL);
@@ -315,7 +479,7 @@ static void __attribute__((destructor)) unload(void)
 PX_EXPORT int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	return px_pam_code(authenticate(pamh, argc, argv));
+	return px_pam_code(PX_STAGE_AUTH, authenticate(pamh, argc, argv));
 }
 
 PX_EXPORT int
@@ -325,33 +489,48 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 }
 
 /* Checks again the certificate of the auth stage (a long-lived process
- * sees a revocation); nothing from auth: not ours to decide. */
-PX_EXPORT int
-pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+ * sees a revocation). */
+static int
+account(pam_handle_t *pamh, int argc, const char **argv, const void *data)
 {
-	const void *data = NULL;
 	const unsigned char *p;
 	struct px_config *cfg = NULL;
+	struct px_pkix *px = NULL;
 	struct args a;
 	X509 *cert = NULL;
+	char detail[256];
 	int len, r;
 
-	if (pam_get_data(pamh, PX_DATA, &data) != PAM_SUCCESS || data == NULL)
-		return PAM_IGNORE;
 	memcpy(&len, data, sizeof(int));
 	p = (const unsigned char *)data + sizeof(int);
 	if ((r = setup(pamh, argc, argv, &a, &cfg)) != 0)
 		goto out;
+	/* Our own DER from the auth stage: only memory can make it fail. */
 	if ((cert = d2i_X509(NULL, &p, len)) == NULL) {
-		r = PX_ERR_INTERNAL;
+		r = PX_ERR_NOMEM;
 		goto out;
 	}
-	r = validate(pamh, cfg, cert, NULL);
+	if ((r = validator(cfg, &px)) != 0)
+		goto out;
+	if ((r = validate(px, cert, NULL, detail, sizeof(detail))) != 0)
+		tell(pamh, "Certificate refused: %s",
+		    detail[0] != '\0' ? detail : px_strerror(r));
 out:
 	X509_free(cert);
+	px_pkix_free(px);
 	px_config_free(cfg);
+	px_trace_set_sink(NULL, NULL);
 	px_log_set_sink(NULL, NULL);
-	if (r == 0)
-		return PAM_SUCCESS;
-	return r == PX_ERR_CONFIG ? PAM_SERVICE_ERR : PAM_PERM_DENIED;
+	return r;
+}
+
+/* Without a certificate from our auth stage, not ours to decide. */
+PX_EXPORT int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	const void *data = NULL;
+
+	if (pam_get_data(pamh, PX_DATA, &data) != PAM_SUCCESS || data == NULL)
+		return PAM_IGNORE;
+	return px_pam_code(PX_STAGE_ACCT, account(pamh, argc, argv, data));
 }

@@ -10,10 +10,13 @@
  * across pam_end() (RTLD_NODELETE), as in a long-lived daemon: LeakSanitizer
  * can then name the frames of what a call leaks, and the once-per-process
  * allocations of libp11 (its key methods) are not reported at unload.
+ * What the module logs through pam_syslog() is printed on stderr as
+ * "syslog[PRIORITY]: MESSAGE" (there is no syslog daemon in the tests).
  */
 #include "config.h"
 
 #include <dlfcn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,52 @@
 #include <security/pam_appl.h>
 
 static const char *pin;
+
+/*
+ * libpam's pam_syslog() ends in syslog(), which glibc's fortified headers
+ * turn into __syslog_chk(): the driver defines both (and the v- forms), and
+ * the dynamic linker binds libpam's calls to the executable's definitions.
+ */
+#define PAMDRV_EXPORT __attribute__((visibility("default")))
+PAMDRV_EXPORT void syslog(int pri, const char *fmt, ...);
+PAMDRV_EXPORT void vsyslog(int pri, const char *fmt, va_list ap);
+PAMDRV_EXPORT void __syslog_chk(int pri, int flag, const char *fmt, ...);
+PAMDRV_EXPORT void __vsyslog_chk(
+    int pri, int flag, const char *fmt, va_list ap);
+
+void
+vsyslog(int pri, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "syslog[%d]: ", pri & 7);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+syslog(int pri, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsyslog(pri, fmt, ap);
+	va_end(ap);
+}
+
+void
+__vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
+{
+	vsyslog(pri, fmt, ap);
+}
+
+void
+__syslog_chk(int pri, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsyslog(pri, fmt, ap);
+	va_end(ap);
+}
 
 static int
 conv(int n, const struct pam_message **msg, struct pam_response **resp,
