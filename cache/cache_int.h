@@ -15,6 +15,20 @@ struct px_cdir {
 	const char *name; /* "machine" or "user" */
 };
 
+/* A cache context: the directories of one configuration for the calling
+ * user, the offline list, the clock. */
+struct px_cache {
+	const struct px_config *cfg;
+	struct px_cdir dirs[2]; /* machine, user */
+	int ndirs;
+	struct px_cdir *wdir;    /* where this process stores, or NULL */
+	struct px_cdir *machine; /* the machine cache, or NULL */
+	time_t resync;           /* as last read from machine/resync */
+	time_t resync_mtime;
+	struct px_offline *offline;
+	time_t (*now)(void);
+};
+
 /* A cache entry as loaded from a cache directory, the memory cache or the
  * network. */
 struct entry {
@@ -24,6 +38,59 @@ struct entry {
 	struct px_blob idx;
 	struct px_cdir *dir;
 };
+
+#define HAVE(e) ((e)->meta.url != NULL)
+
+/* ---- entries (cache/entry.c) ---- */
+void px_blob_clear(struct px_blob *b);
+void px_entry_init(struct entry *e);
+void px_entry_clear(struct entry *e);
+/* Loads the freshest copy of hex (the key of url) from the machine and
+ * user caches into e (HAVE(e) false when none is usable). */
+void px_entry_load(struct px_cache *c, const char *hex, const char *url,
+    enum px_kind kind, const struct px_validator *v, struct entry *e);
+/* Puts e into the memory cache (no-op when memory = no). */
+void px_entry_remember(
+    struct px_cache *c, const char *url, struct entry *e, time_t now);
+/* Moves e into a new object for the caller.  Returns 0 or PX_ERR_NOMEM. */
+int px_entry_hand_out(struct entry *e, enum px_source src, int stale,
+    struct px_object **objp) PX_WUR;
+
+/* ---- freshness (cache/fresh.c) ---- */
+/* Whether m may serve without a request at now. */
+int px_fresh(const struct px_meta *m, time_t now, time_t resync);
+/* The resync time in force: 0, or a time that has come. */
+time_t px_resync_time(struct px_cache *c, time_t now);
+/* Whether a cached object may still serve when the network cannot. */
+int px_usable(
+    const struct px_cache *c, const struct px_meta *m, time_t now, int offline);
+/* <0, 0, >0: a is older than, as old as, newer than b. */
+int px_info_compare(const struct px_obj_info *a, const struct px_obj_info *b);
+
+/* ---- requests (cache/request.c) ---- */
+struct px_http_response;
+/* One LDAP retrieval, its answer in resp as an HTTP 200, the bind used in
+ * bind. */
+int px_req_ldap(struct px_cache *c, const char *url, enum px_kind kind,
+    long timeout_ms, struct px_http_response *resp, char *bind, size_t blen);
+/* One HTTP request: conditional (on e's validators) when asked. */
+int px_req_http(struct px_cache *c, const char *url, const struct px_fetch *f,
+    const struct entry *e, long cache_max_age, int conditional, long timeout_ms,
+    struct px_http_response *resp);
+/* Takes the response headers into m (the response keeps nothing). */
+void px_req_take_headers(
+    struct px_meta *m, struct px_http_response *resp, time_t now);
+
+/* ---- the network step (cache/refresh.c) ---- */
+/* Under the entry's lock: asks the server, validates, stores.  On success
+ * *e holds the object and *srcp where it came from. */
+int px_refresh(struct px_cache *c, const char *url, const struct px_url *pu,
+    const char *hex, enum px_kind kind, const struct px_fetch *f,
+    long timeout_ms, const struct px_validator *v, struct entry *e,
+    enum px_source *srcp, char *note, size_t nlen);
+/* One trace line of a retrieval. */
+void px_cache_trace(const char *url, enum px_source src, long status,
+    size_t bytes, long ms, const char *note);
 
 /* The process-wide memory cache (cache/memory.c), shared by every
  * context and thread.  Entries loaded before resync (when not 0) are

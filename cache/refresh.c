@@ -1,0 +1,191 @@
+/* The network step of a retrieval (seed 003): request, validate, store. */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "../common/log.h"
+#include "../http/http.h"
+#include "cache_int.h"
+#include "offline.h"
+
+/* Stores a validated object as the new entry for url. */
+static int
+refresh_store(struct px_cache *c, const char *hex, struct entry *e)
+{
+	int r;
+
+	e->meta.size = e->len; /* sha256 was set before validation */
+	if (c->wdir == NULL)
+		return 0;
+	if ((r = px_disk_store(c->wdir, hex, &e->meta, e->der, e->len,
+	         e->idx.mem, e->idx.len)) != 0)
+		px_warn("%s: not stored in the %s cache: %s", e->meta.url,
+		    c->wdir->name, px_strerror(r));
+	e->dir = c->wdir;
+	return 0;
+}
+
+void
+px_cache_trace(const char *url, enum px_source src, long status, size_t bytes,
+    long ms, const char *note)
+{
+	px_trace("%s source=%s status=%ld bytes=%zu ms=%ld%s%s", url,
+	    px_source_name(src), status, bytes, ms, note[0] != '\0' ? " " : "",
+	    note);
+}
+
+/* A network trace line also names the time the URL was given. */
+static void
+refresh_trace_net(const char *url, long status, size_t bytes, long ms,
+    long timeout_ms, const char *note)
+{
+	char buf[200];
+
+	snprintf(buf, sizeof(buf), "timeout=%ldms%s%s", timeout_ms,
+	    note[0] != '\0' ? " " : "", note);
+	px_cache_trace(url, PX_SRC_NETWORK, status, bytes, ms, buf);
+}
+
+/*
+ * The network part of px_cache_get(), under the entry's lock.  On success
+ * *e holds the object to hand out and *srcp says where it came from.
+ */
+int
+px_refresh(struct px_cache *c, const char *url, const struct px_url *pu,
+    const char *hex, enum px_kind kind, const struct px_fetch *f,
+    long timeout_ms, const struct px_validator *v, struct entry *e,
+    enum px_source *srcp, char *note, size_t nlen)
+{
+	struct px_http_response resp;
+	struct px_obj_info info;
+	struct entry n;
+	time_t now = c->now();
+	long max_age = HAVE(e) ? e->meta.max_age : -1;
+	long t0 = px_now_ms(), status = 0;
+	size_t bytes = 0;
+	int r, retried = 0, conditional = 1, ldap = !px_url_is_http(pu);
+	char bind[24] = "", ohex[PX_KEY_HEX];
+
+	px_entry_init(&n);
+	/* The offline list knows servers: the responder for OCSP. */
+	px_cache_key(f != NULL ? f->responder : url, ohex);
+	/* LDAP has no conditional request and no proxy to ask again; an OCSP
+	 * request is never conditional. */
+	if (ldap)
+		retried = 1;
+	if (f != NULL)
+		conditional = 0;
+again:
+	memset(&resp, 0, sizeof(resp));
+	if (ldap)
+		r = px_req_ldap(
+		    c, url, kind, timeout_ms, &resp, bind, sizeof(bind));
+	else
+		r = px_req_http(
+		    c, url, f, e, max_age, conditional, timeout_ms, &resp);
+	status = resp.status;
+	bytes += resp.len;
+	if (r != 0) {
+		/* Only a server we cannot reach goes on the offline list. */
+		if (r == PX_ERR_TIMEOUT || r == PX_ERR_UNREACHABLE)
+			px_offline_failed(
+			    c->offline, f != NULL ? f->responder : url, ohex);
+		snprintf(note, nlen, "error=\"%s\"", px_strerror(r));
+		goto out;
+	}
+	px_offline_succeeded(c->offline, f != NULL ? f->responder : url, ohex);
+	if (resp.status == 304 && HAVE(e)) {
+		px_req_take_headers(&e->meta, &resp, now);
+		if (e->meta.info.next_update != 0 &&
+		    e->meta.info.next_update < now && !retried) {
+			/* Seed 003: an expired object from a proxy: ask again.
+			 */
+			retried = 1;
+			conditional = 0;
+			max_age = 0;
+			px_http_response_clear(&resp);
+			goto again;
+		}
+		if (e->dir == c->wdir && c->wdir != NULL &&
+		    px_disk_store_meta(c->wdir, hex, &e->meta) != 0)
+			px_warn("%s: metadata not updated", url);
+		*srcp = PX_SRC_NETWORK;
+		snprintf(note, nlen, "not-modified");
+		r = 0;
+		goto out;
+	}
+	if (resp.status != 200) {
+		r = PX_ERR_NETWORK;
+		snprintf(note, nlen, "error=\"HTTP status %ld\"", resp.status);
+		px_warn("%s: HTTP status %ld", url, resp.status);
+		goto out;
+	}
+	memset(&info, 0, sizeof(info));
+	SHA256(resp.body, resp.len, n.meta.sha256);
+	if ((r = v->validate(v->arg, resp.body, resp.len, n.meta.sha256, &info,
+	         &n.idx.mem, &n.idx.len)) != 0) {
+		px_warn("%s: the object fetched was rejected: %s; the cache "
+		        "is left as it was",
+		    url, px_strerror(r));
+		snprintf(note, nlen, "rejected=\"%s\"", px_strerror(r));
+		goto out;
+	}
+	if (info.next_update != 0 && info.next_update < now && !retried) {
+		/* Seed 003: assume a proxy returned a stale copy: ask again. */
+		px_blob_clear(&n.idx);
+		retried = 1;
+		conditional = 0;
+		max_age = 0;
+		px_http_response_clear(&resp);
+		goto again;
+	}
+	if (HAVE(e) && px_info_compare(&info, &e->meta.info) < 0) {
+		px_warn("%s: the server returned an older object than the "
+		        "cached one; keeping the cached one",
+		    url);
+		snprintf(note, nlen, "older-than-cached");
+		r = PX_ERR_BAD_FORMAT;
+		goto out;
+	}
+	if ((n.meta.url = strdup(url)) == NULL) {
+		r = PX_ERR_NOMEM;
+		goto out;
+	}
+	n.meta.kind = kind;
+	n.meta.info = info;
+	n.meta.max_age = -1;
+	px_req_take_headers(&n.meta, &resp, now);
+	if (bind[0] != '\0' && (n.meta.bind = strdup(bind)) == NULL) {
+		r = PX_ERR_NOMEM;
+		goto out;
+	}
+	n.der = resp.body;
+	n.len = resp.len;
+	resp.body = NULL;
+	if ((r = refresh_store(c, hex, &n)) != 0)
+		goto out;
+	px_entry_clear(e);
+	*e = n;
+	px_entry_init(&n);
+	*srcp = PX_SRC_NETWORK;
+	r = 0;
+out:
+	if (bind[0] != '\0') {
+		char tmp[160];
+
+		snprintf(tmp, sizeof(tmp), "bind=%s%s%.120s", bind,
+		    note[0] != '\0' ? " " : "", note);
+		snprintf(note, nlen, "%s", tmp);
+	}
+	refresh_trace_net(
+	    url, status, bytes, px_now_ms() - t0, timeout_ms, note);
+	note[0] = '\0';
+	px_http_response_clear(&resp);
+	px_entry_clear(&n);
+	return r;
+}
