@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for a
 # while on a corpus seeded from the test PKI.
 #   fuzz/run.sh [SECONDS-PER-TARGET]     (default 30)
+# FUZZ_TARGETS (environment) picks targets: "chain ocsp" (default: all).
 # Needs the build tree's config.h (scripts/build.sh build).
 set -euo pipefail
 OPENSSL=${OPENSSL:-openssl}
@@ -28,13 +29,28 @@ fail=0
 	-rkey "$T/pki/keys/issuing.pem" -CA "$T/pki/certs/issuing.pem" \
 	-issuer "$T/pki/certs/issuing.pem" -cert "$T/pki/certs/ocspgood.pem" \
 	-respout "$T/ocsp.der" > /dev/null 2>&1 || true
-for target in meta index crl conf ocsp; do
+# Seeds of fuzz_chain (see its header): a leaf and the certificates with it.
+mkdir -p "$T/seed-chain"
+printf '\004\001' > "$T/seed-chain/good"
+printf '\005\001' > "$T/seed-chain/revoked"
+printf '\005\002\001' > "$T/seed-chain/nocrlsign"
+printf '\005\003\002' > "$T/seed-chain/renewal"
+printf '\004\006\007\010\001' > "$T/seed-chain/same"
+"$OPENSSL" x509 -in "$T/pki/certs/issuing.pem" -outform DER -out "$T/issuing.der"
+n=$(wc -c < "$T/issuing.der")
+{
+	printf '\004\360'
+	printf "$(printf '\\%03o\\%03o' $((n >> 8)) $((n & 255)))"
+	cat "$T/issuing.der"
+} > "$T/seed-chain/der"
+for target in ${FUZZ_TARGETS:-meta index crl conf ocsp chain}; do
 	corpus=$T/corpus-$target
 	mkdir -p "$corpus"
 	case $target in
 	crl) cp "$T"/pki/crl/*.crl "$corpus/" ;;
 	conf) cp "$top/doc/pam_pkix.conf.example" "$corpus/" ;;
 	ocsp) cp "$T/ocsp.der" "$corpus/" 2> /dev/null || echo seed > "$corpus/seed" ;;
+	chain) cp "$T"/seed-chain/* "$corpus/" ;;
 	*) echo seed > "$corpus/seed" ;;
 	esac
 	# shellcheck disable=SC2086
