@@ -8,7 +8,7 @@ OPENSSL=${OPENSSL:-openssl}
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-meta index crl conf ocsp url hdr offline}
+targets=${*:-meta index crl conf ocsp url hdr offline chain}
 B=$top/build
 T=$(mktemp -d /tmp/pam_pkix-fuzz.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -30,6 +30,20 @@ fail=0
 	-rkey "$T/pki/keys/issuing.pem" -CA "$T/pki/certs/issuing.pem" \
 	-issuer "$T/pki/certs/issuing.pem" -cert "$T/pki/certs/ocspgood.pem" \
 	-respout "$T/ocsp.der" > /dev/null 2>&1 || true
+# Seeds of fuzz_chain (see its header): a leaf and the certificates with it.
+mkdir -p "$T/seed-chain"
+printf '\004\001' > "$T/seed-chain/good"
+printf '\005\001' > "$T/seed-chain/revoked"
+printf '\005\002\001' > "$T/seed-chain/nocrlsign"
+printf '\005\003\002' > "$T/seed-chain/renewal"
+printf '\004\006\007\010\001' > "$T/seed-chain/same"
+"$OPENSSL" x509 -in "$T/pki/certs/issuing.pem" -outform DER -out "$T/issuing.der"
+n=$(wc -c < "$T/issuing.der")
+{
+	printf '\004\360'
+	printf "$(printf '\\%03o\\%03o' $((n >> 8)) $((n & 255)))"
+	cat "$T/issuing.der"
+} > "$T/seed-chain/der"
 for target in $targets; do
 	corpus=$T/corpus-$target
 	mkdir -p "$corpus"
@@ -45,6 +59,7 @@ for target in $targets; do
 	offline) h=$(printf 'http://127.0.0.1:9/x.crl' | sha256sum | cut -d' ' -f1)
 		printf 'pam_pkix-offline 2\n%s 1800000900 1800 http://127.0.0.1:9/x.crl\n' "$h" > "$corpus/seed" ;;
 	ocsp) cp "$T/ocsp.der" "$corpus/" 2> /dev/null || echo seed > "$corpus/seed" ;;
+	chain) cp "$T"/seed-chain/* "$corpus/" ;;
 	*) echo seed > "$corpus/seed" ;;
 	esac
 	# shellcheck disable=SC2086

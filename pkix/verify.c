@@ -1135,6 +1135,37 @@ out:
 	return r;
 }
 
+/*
+ * Below a revoked certificate the chain is rejected already, but what its
+ * issuer's CRLs or responder say of the certificates under it is still
+ * learnt: a revocation found so rejects them on the other chains too (the
+ * only other issuer certificate may lack cRLSign).  Only revocations are
+ * taken: under a revoked issuer, "good" proves nothing.
+ */
+static void
+learn_below(struct rev *v, struct chain *ch, int revoked, struct outcome *o)
+{
+	struct px_cert_report *rep;
+	int i;
+
+	for (i = revoked - 1; i >= 0; i--) {
+		rep = &o->rep[i];
+		if (check_revocation(v, ch->c[i], ch->c[i + 1], i == 0, rep) ==
+		    PX_STATUS_REVOKED) {
+			rep->status = PX_STATUS_REVOKED;
+			px_trace("revocation %s: revoked (below a revoked "
+			         "issuer certificate)",
+			    rep->subject);
+			continue;
+		}
+		/* Not a status to report: the chain above it is revoked. */
+		free(rep->source);
+		rep->source = NULL;
+		rep->revoked_at = 0;
+		rep->crl_reason = -1;
+	}
+}
+
 static int
 check_chain(struct rev *v, struct chain *ch, struct outcome *o)
 {
@@ -1189,6 +1220,7 @@ check_chain(struct rev *v, struct chain *ch, struct outcome *o)
 			    i == 0 ? "" : o->rep[i].subject,
 			    px_time_str(o->revoked_at, t, sizeof(t)),
 			    px_crl_reason_name(o->crl_reason));
+			learn_below(v, ch, i, o);
 			return 0;
 		}
 	}
