@@ -8,7 +8,7 @@ OPENSSL=${OPENSSL:-openssl}
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-meta index crl conf ocsp url hdr offline chain}
+targets=${*:-meta index crl conf ocsp url hdr offline chain pam}
 B=$top/build
 T=$(mktemp -d /tmp/pam_pkix-fuzz.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -44,9 +44,26 @@ n=$(wc -c < "$T/issuing.der")
 	printf "$(printf '\\%03o\\%03o' $((n >> 8)) $((n & 255)))"
 	cat "$T/issuing.der"
 } > "$T/seed-chain/der"
+# fuzz_pam links the module's sources, libp11, and wraps the allocation and
+# file calls of the module and the core (failure injection); it needs a
+# SoftHSM2 and the PKI (PX_FUZZ_PKI).
+pam_wrap=()
+for f in malloc calloc realloc reallocarray strdup strndup vasprintf open read \
+	pread write fstat stat lstat mkstemp rename fsync flock mkdir scandir \
+	fgets getpwnam PKCS11_CTX_new PKCS11_CTX_load PKCS11_enumerate_slots \
+	PKCS11_release_all_slots PKCS11_CTX_unload PKCS11_CTX_free \
+	PKCS11_enumerate_certs PKCS11_login PKCS11_find_key \
+	PKCS11_get_private_key EVP_DigestSign; do
+	pam_wrap+=("-Wl,--wrap=$f")
+done
+export PX_FUZZ_PKI=$T/pki
+PX_FUZZ_SOFTHSM=${PX_FUZZ_SOFTHSM:-$(ls /usr/lib/softhsm/libsofthsm2.so \
+	/usr/lib/*/softhsm/libsofthsm2.so 2> /dev/null | head -1)}
+export PX_FUZZ_SOFTHSM
 for target in $targets; do
 	corpus=$T/corpus-$target
 	mkdir -p "$corpus"
+	extra=()
 	case $target in
 	crl) cp "$T"/pki/crl/*.crl "$corpus/" ;;
 	conf) cp "$top/doc/pam_pkix.conf.example" "$corpus/" ;;
@@ -60,11 +77,20 @@ for target in $targets; do
 		printf 'pam_pkix-offline 2\n%s 1800000900 1800 http://127.0.0.1:9/x.crl\n' "$h" > "$corpus/seed" ;;
 	ocsp) cp "$T/ocsp.der" "$corpus/" 2> /dev/null || echo seed > "$corpus/seed" ;;
 	chain) cp "$T"/seed-chain/* "$corpus/" ;;
+	pam)
+		# Status unknown and good CRLs, no failure, each stage.
+		printf '\0\0\0\0\0\0\0\2\0' > "$corpus/unknown"
+		printf '\1\0\0\0\0\0\0\2\0' > "$corpus/good"
+		printf '\1\0\0\0\0\0\0\0\0' > "$corpus/good-auth"
+		# shellcheck disable=SC2207
+		extra=(module/pam_pkix.c module/pamcode.c module/mapping.c
+			module/card.c $(pkg-config --cflags --libs libp11)
+			"${pam_wrap[@]}") ;;
 	*) echo seed > "$corpus/seed" ;;
 	esac
 	# shellcheck disable=SC2086
-	clang $flags -o "$T/fuzz_$target" "fuzz/fuzz_$target.c" "$T"/obj/*.o \
-		$(pkg-config --libs libcrypto inih) -ldl
+	clang $flags -o "$T/fuzz_$target" "fuzz/fuzz_$target.c" "${extra[@]}" \
+		"$T"/obj/*.o $(pkg-config --libs libcrypto inih) -ldl
 	echo "== fuzz_$target for ${secs}s"
 	if ! "$T/fuzz_$target" -max_total_time="$secs" -max_len=65536 \
 		-artifact_prefix="$T/" \
