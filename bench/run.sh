@@ -68,7 +68,7 @@ for n in $SIZES; do
 	[cache]
 	machine_dir = $T/cache
 	[fetch]
-	transport_dir = $B/.libs
+	helper = $B/pkix-fetch
 	[revocation]
 	max_object_size = 256M
 	CONF

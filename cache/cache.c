@@ -44,6 +44,15 @@ px_kind_name(enum px_kind k)
 }
 
 void
+px_cache_trace(const char *url, enum px_source src, long status, size_t bytes,
+    long ms, const char *note)
+{
+	px_trace("%s source=%s status=%ld bytes=%zu ms=%ld%s%s", url,
+	    px_source_name(src), status, bytes, ms, note[0] != '\0' ? " " : "",
+	    note);
+}
+
+void
 px_budget_init(struct px_budget *b, const struct px_config *cfg)
 {
 	b->url_ms = (long)cfg->url_timeout * 1000;
@@ -106,6 +115,7 @@ px_cache_new(const struct px_config *cfg, struct px_cache **cachep)
 		return PX_ERR_NOMEM;
 	c->cfg = cfg;
 	c->now = cache_sys_now;
+	c->net = px_spawn_fetch;
 	if ((r = px_cdir_open(cfg->machine_dir, 0, &c->dirs[c->ndirs])) == 0)
 		c->machine = &c->dirs[c->ndirs++];
 	else if (r == PX_ERR_NOMEM)
@@ -120,7 +130,7 @@ px_cache_new(const struct px_config *cfg, struct px_cache **cachep)
 	for (r = 0; r < c->ndirs; r++)
 		if (c->dirs[r].writable)
 			c->wdir = &c->dirs[r];
-	if (px_offline_new(c->machine, &c->offline) != 0) {
+	if (px_offline_new(c->wdir, c->machine, &c->offline) != 0) {
 		r = PX_ERR_NOMEM;
 		goto fail;
 	}
@@ -153,12 +163,30 @@ px_cache_set_clock(struct px_cache *c, time_t (*now)(void))
 
 static int
 cache_offline_check(
-    struct px_cache *c, const char *server, char *note, size_t len)
+    struct px_cache *c, const struct px_url *pu, char *note, size_t len)
 {
-	char ohex[PX_KEY_HEX];
+	char server[PX_URL_HOST_MAX + 32];
 
-	px_cache_key(server, ohex);
-	return px_offline_check(c->offline, server, ohex, note, len);
+	px_server_name(pu, server, sizeof(server));
+	return px_offline_check(c->offline, server, note, len);
+}
+
+void
+px_cache_offline_failed(struct px_cache *c, const struct px_url *pu)
+{
+	char server[PX_URL_HOST_MAX + 32];
+
+	px_server_name(pu, server, sizeof(server));
+	px_offline_failed(c->offline, server);
+}
+
+void
+px_cache_offline_succeeded(struct px_cache *c, const struct px_url *pu)
+{
+	char server[PX_URL_HOST_MAX + 32];
+
+	px_server_name(pu, server, sizeof(server));
+	px_offline_succeeded(c->offline, server);
 }
 
 /*
@@ -185,6 +213,51 @@ cache_url_refused(const char *url, const struct px_fetch *f, struct px_url *pu)
 	         "%s\"",
 	    url, why);
 	return PX_ERR_BAD_URL;
+}
+
+/*
+ * Takes the entry's writer lock by deadline_ms.  While another process
+ * holds it, the server's state is read again every few tenths of a second:
+ * once it is offline (its retrieval outlived its caller), this one fails at
+ * once instead of paying its own wait (seed 003).  After the lock, the
+ * list is consulted again, unless this process holds the server's probe.
+ * Returns 0 with *fdp, PX_ERR_OFFLINE or PX_ERR_TIMEOUT with a note.
+ */
+static int
+cache_lock_wait(struct px_cache *c, const struct px_url *pu, const char *hex,
+    long deadline_ms, int probing, int *fdp, char *note, size_t len)
+{
+	long slice;
+	int r;
+
+	for (;;) {
+		slice = px_now_ms() + 200;
+		r = px_disk_lock(c->wdir, hex,
+		    slice < deadline_ms ? slice : deadline_ms, fdp);
+		if (r == 0)
+			break;
+		if (r != PX_ERR_TIMEOUT || px_now_ms() >= deadline_ms) {
+			snprintf(note, len,
+			    "error=\"another process is still fetching\"");
+			return PX_ERR_TIMEOUT;
+		}
+		/* Probing an offline server whose last retrieval still runs in
+		 * the background: fail now (seed 003), the probe is that. */
+		if (probing) {
+			snprintf(note, len,
+			    "error=\"offline; its retrieval still runs in the "
+			    "background\"");
+			return PX_ERR_OFFLINE;
+		}
+		if (cache_offline_check(c, pu, note, len) == 1)
+			return PX_ERR_OFFLINE;
+	}
+	if (!probing && cache_offline_check(c, pu, note, len) == 1) {
+		px_disk_unlock(*fdp);
+		*fdp = -1;
+		return PX_ERR_OFFLINE;
+	}
+	return 0;
 }
 
 static int get(struct px_cache *c, const char *url, enum px_kind kind,
@@ -227,10 +300,11 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
 	char hex[PX_KEY_HEX], note[160] = "";
 	struct entry e;
 	struct px_url pu;
+	struct px_job job;
 	enum px_source src = PX_SRC_NONE;
 	long timeout_ms, t0 = px_now_ms();
 	time_t now = c->now(), resync;
-	int lockfd = -1, r, offline = 0;
+	int lockfd = -1, r, offline = 0, probe = 0;
 
 	*objp = NULL;
 	px_entry_init(&e);
@@ -261,8 +335,8 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
 		r = PX_ERR_NOT_ALLOWED;
 		snprintf(note, sizeof(note), "error=\"not in allowed_urls\"");
 		px_warn("%s: not in allowed_urls; not fetched", url);
-	} else if (cache_offline_check(c, f != NULL ? f->responder : url, note,
-	               sizeof(note)) != 0) {
+	} else if ((probe = cache_offline_check(c, &pu, note, sizeof(note))) ==
+	    1) {
 		r = PX_ERR_OFFLINE;
 		offline = 1;
 	} else if ((timeout_ms = px_budget_next(budget)) <= 0) {
@@ -278,11 +352,11 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
 	}
 	/* One download per URL at a time: the others wait, then read it. */
 	if (c->wdir != NULL) {
-		if ((r = px_disk_lock(c->wdir, hex, px_now_ms() + timeout_ms,
-		         &lockfd)) != 0) {
-			px_cache_trace(url, PX_SRC_OFFLINE, 0, 0,
-			    px_now_ms() - t0,
-			    "error=\"another process is still fetching\"");
+		if ((r = cache_lock_wait(c, &pu, hex, px_now_ms() + timeout_ms,
+		         probe == 2, &lockfd, note, sizeof(note))) != 0) {
+			offline = r == PX_ERR_OFFLINE;
+			px_cache_trace(
+			    url, PX_SRC_OFFLINE, 0, 0, px_now_ms() - t0, note);
 			goto fallback;
 		}
 		px_entry_clear(&e);
@@ -298,8 +372,16 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
 		}
 		timeout_ms -= px_now_ms() - t0;
 	}
-	r = px_refresh(c, url, &pu, hex, kind, f, timeout_ms, v, &e, &src, note,
-	    sizeof(note));
+	job.url = url;
+	job.pu = &pu;
+	job.hex = hex;
+	job.kind = kind;
+	job.f = f;
+	job.timeout_ms = job.budget_ms = timeout_ms;
+	job.v = v;
+	job.lockfd = lockfd;
+	job.count_failure = 1;
+	r = c->net(c, &job, &e, &src, note, sizeof(note));
 	px_disk_unlock(lockfd);
 	if (r == 0) {
 		px_entry_remember(c, url, &e, c->now());

@@ -64,6 +64,7 @@ int px_blob_read(
  * metadata is meta (0) or must be rebuilt from the object (a PX_ERR_*);
  * NULL when the kind has no index.
  */
+struct px_vspec;
 struct px_validator {
 	int (*validate)(void *arg, const unsigned char *der, size_t len,
 	    const unsigned char sha256[32], struct px_obj_info *info,
@@ -71,7 +72,38 @@ struct px_validator {
 	int (*check_index)(void *arg, const struct px_blob *idx,
 	    const unsigned char sha256[32]);
 	void *arg;
+	/* Describes the same check as data (into spec, which then owns its
+	 * buffers: px_vspec_clear()), so that the retrieval helper can
+	 * rebuild it (px_pkix_validator()).  Called only on a miss. */
+	int (*describe)(void *arg, struct px_vspec *spec);
+	/* Where validate() writes why it refused an object (or NULL); the
+	 * helper's reason is copied here too. */
+	char *why;
+	size_t why_len;
 };
+
+/*
+ * What a validator checks, as data (DER of what it is given): a CRL of
+ * issuer (NULL: of any CA certificate of the trust stores); a certificate
+ * of subject (AIA); an OCSP response for cert by issuer, to request (its
+ * nonce), with CertID hash md.
+ */
+struct px_vspec {
+	enum px_kind kind;
+	unsigned char *issuer;
+	size_t issuer_len;
+	unsigned char *subject;
+	size_t subject_len;
+	unsigned char *cert;
+	size_t cert_len;
+	unsigned char *request;
+	size_t request_len;
+	const char *md;  /* static: "sha1", "sha256" */
+	const char *url; /* where the object comes from, for messages */
+};
+
+/* Frees the buffers a describe() call put into spec (OPENSSL_free). */
+void px_vspec_clear(struct px_vspec *spec);
 
 /* Everything the disk cache records of one URL (DESIGN.md section 5). */
 struct px_meta {

@@ -15,6 +15,31 @@ struct px_cdir {
 	const char *name; /* "machine" or "user" */
 };
 
+struct px_cache;
+struct entry;
+
+/* One retrieval's network step: what to fetch and how to check it. */
+struct px_job {
+	const char *url;         /* the cache key (OCSP: responder#CertID) */
+	const struct px_url *pu; /* the server's URL, parsed */
+	const char *hex;         /* px_cache_key(url) */
+	enum px_kind kind;
+	const struct px_fetch *f; /* how, when the key is not the URL */
+	long timeout_ms;          /* the network's time */
+	long budget_ms;           /* what the caller waits (for the trace) */
+	const struct px_validator *v;
+	int lockfd;        /* the entry's writer lock, held; -1: none */
+	int count_failure; /* an unreachable server goes on the offline list */
+};
+
+/*
+ * The network step: in a login process it starts the retrieval helper
+ * (cache/spawn.c), in the helper it asks the server (cache/refresh.c).  On
+ * success *e holds the object and *srcp where it came from.
+ */
+typedef int (*px_net_fn)(struct px_cache *c, const struct px_job *job,
+    struct entry *e, enum px_source *srcp, char *note, size_t nlen);
+
 /* A cache context: the directories of one configuration for the calling
  * user, the offline list, the clock. */
 struct px_cache {
@@ -27,6 +52,7 @@ struct px_cache {
 	time_t resync_mtime;
 	struct px_offline *offline;
 	time_t (*now)(void);
+	px_net_fn net;
 };
 
 /* A cache entry as loaded from a cache directory, the memory cache or the
@@ -84,10 +110,23 @@ void px_req_take_headers(
 /* ---- the network step (cache/refresh.c) ---- */
 /* Under the entry's lock: asks the server, validates, stores.  On success
  * *e holds the object and *srcp where it came from. */
-int px_refresh(struct px_cache *c, const char *url, const struct px_url *pu,
-    const char *hex, enum px_kind kind, const struct px_fetch *f,
-    long timeout_ms, const struct px_validator *v, struct entry *e,
+int px_refresh(struct px_cache *c, const struct px_job *job, struct entry *e,
     enum px_source *srcp, char *note, size_t nlen);
+
+/* The offline list of pu's server: a failure, a success. */
+void px_cache_offline_failed(struct px_cache *c, const struct px_url *pu);
+void px_cache_offline_succeeded(struct px_cache *c, const struct px_url *pu);
+
+/* ---- the retrieval helper (cache/spawn.c) ---- */
+struct px_proto;
+/* Runs the helper with request req, lockfd (or -1) as its descriptor 3,
+ * and reads its answer into *reply until it ends or deadline_ms (monotonic).
+ * Returns 0, PX_ERR_TIMEOUT (the helper goes on alone), or an error. */
+int px_spawn_run(const struct px_config *cfg, const struct px_proto *req,
+    int lockfd, long deadline_ms, struct px_proto *reply) PX_WUR;
+/* The network step of a login process: through the helper. */
+int px_spawn_fetch(struct px_cache *c, const struct px_job *job,
+    struct entry *e, enum px_source *srcp, char *note, size_t nlen);
 /* One trace line of a retrieval. */
 void px_cache_trace(const char *url, enum px_source src, long status,
     size_t bytes, long ms, const char *note);
@@ -182,25 +221,5 @@ int px_url_hook(void *arg, const char *url, const char *scheme,
 
 /* Monotonic milliseconds. */
 long px_now_ms(void);
-
-/* Loads the HTTP transport plugin from dir (once per process).  Returns
- * 0 and sets *fnp, or PX_ERR_NOT_FOUND (logged). */
-struct px_http_request;
-struct px_http_response;
-int px_transport_http(const char *dir,
-    int (**fnp)(
-        const struct px_http_request *, struct px_http_response *)) PX_WUR;
-void px_http_response_clear(struct px_http_response *resp);
-struct px_ldap_request;
-struct px_ldap_response;
-struct px_ldap_user_request;
-/* The LDAP user mapping of the same plugin. */
-int px_transport_ldap_user(const char *dir,
-    int (**fnp)(const struct px_ldap_user_request *, struct px_ldap_response *,
-        char *, size_t)) PX_WUR;
-/* Loads the LDAP transport plugin from dir (once per process). */
-int px_transport_ldap(const char *dir,
-    int (**fnp)(
-        const struct px_ldap_request *, struct px_ldap_response *)) PX_WUR;
 
 #endif

@@ -22,7 +22,8 @@
 #define OFFLINE_FILE_MAX (1024 * 1024)
 
 struct px_offline {
-	const struct px_cdir *machine;
+	const struct px_cdir *own;     /* where this process keeps its list */
+	const struct px_cdir *machine; /* also read */
 	struct off_entry *v;
 	size_t n;
 	time_t (*now)(void);
@@ -35,12 +36,14 @@ sys_now(void)
 }
 
 int
-px_offline_new(const struct px_cdir *machine, struct px_offline **op)
+px_offline_new(const struct px_cdir *own, const struct px_cdir *machine,
+    struct px_offline **op)
 {
 	struct px_offline *o;
 
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return PX_ERR_NOMEM;
+	o->own = own;
 	o->machine = machine;
 	o->now = sys_now;
 	*op = o;
@@ -194,21 +197,21 @@ px_offline_parse(
 	return bad;
 }
 
-/* Reads the machine's list.  A list that cannot be read or parsed is
- * empty (and rewritten by the next update); bad records are dropped. */
+/* Reads the list of d.  A list that cannot be read or parsed is empty
+ * (and rewritten by the next update); bad records are dropped. */
 static int
-load(const struct px_offline *o, struct off_entry **vp, size_t *np)
+load(const struct px_offline *o, const struct px_cdir *d, struct off_entry **vp,
+    size_t *np)
 {
 	char path[PATH_MAX], *text = NULL;
-	time_t now = o->now();
 	size_t len;
 	int r;
 
 	*vp = NULL;
 	*np = 0;
-	if (o->machine == NULL)
+	if (d == NULL)
 		return 0;
-	snprintf(path, sizeof(path), "%s/%s", o->machine->path, OFFLINE_FILE);
+	snprintf(path, sizeof(path), "%s/%s", d->path, OFFLINE_FILE);
 	if (access(path, F_OK) == -1)
 		return 0;
 	if ((r = px_read_file(
@@ -216,7 +219,7 @@ load(const struct px_offline *o, struct off_entry **vp, size_t *np)
 		px_warn("%s: offline list ignored (%s)", path, px_strerror(r));
 		return 0;
 	}
-	r = px_offline_parse(text, len, now, vp, np);
+	r = px_offline_parse(text, len, o->now(), vp, np);
 	if (r == PX_ERR_BAD_FORMAT)
 		px_warn("%s: offline list ignored (not of this version)", path);
 	else if (r > 0)
@@ -225,117 +228,168 @@ load(const struct px_offline *o, struct off_entry **vp, size_t *np)
 	return 0;
 }
 
-/* Rewrites the machine's list after fn changed it, under its lock. */
-static void
-update(struct px_offline *o, const char *hex, const char *url, time_t retry_at,
-    long interval, int remove)
+enum off_op { OFF_PUT, OFF_REMOVE, OFF_CLAIM };
+
+/*
+ * Changes this process's own list file (the machine's for root, the user's
+ * cache for a user) under its lock.  OFF_CLAIM takes the probe of a server
+ * whose retry time has come: it pushes retry_at on by the interval, so
+ * that every other process fails fast until the probe's result is
+ * recorded.  Returns 1 when claimed (or put/removed), 0 otherwise.
+ */
+static int
+update(struct px_offline *o, enum off_op op, const char *hex,
+    const char *server, time_t retry_at, long interval)
 {
+	const struct px_cdir *d = o->own;
 	char path[PATH_MAX], lockname[PX_KEY_HEX] = "offline";
-	struct off_entry *v = NULL;
+	struct off_entry *v = NULL, *e;
 	size_t n = 0, i;
 	char *buf = NULL;
 	size_t blen = 0;
+	time_t now = o->now();
 	FILE *f;
-	int fd = -1;
+	int fd = -1, done = 0;
 
-	if (o->machine == NULL || !o->machine->writable)
-		return;
-	if (px_disk_lock(o->machine, lockname, px_now_ms() + 2000, &fd) != 0)
-		return;
-	if (load(o, &v, &n) != 0)
+	if (d == NULL || !d->writable)
+		return op == OFF_CLAIM;
+	if (px_disk_lock(d, lockname, px_now_ms() + 2000, &fd) != 0)
+		return 0;
+	if (load(o, d, &v, &n) != 0)
 		goto out;
-	if (remove) {
-		if (find(v, n, hex) == NULL)
+	e = find(v, n, hex);
+	switch (op) {
+	case OFF_REMOVE:
+		if (e == NULL)
 			goto out;
 		drop(v, &n, hex);
-	} else if (put(&v, &n, hex, url, retry_at, interval) != 0)
-		goto out;
+		break;
+	case OFF_CLAIM:
+		if (e != NULL && e->retry_at > now)
+			goto out; /* another process probes it */
+		if (e != NULL)
+			interval = e->interval;
+		if (put(&v, &n, hex, server, now + interval, interval) != 0)
+			goto out;
+		break;
+	case OFF_PUT:
+		if (put(&v, &n, hex, server, retry_at, interval) != 0)
+			goto out;
+		break;
+	}
 	if ((f = open_memstream(&buf, &blen)) == NULL)
 		goto out;
 	fprintf(f, "%s\n", OFFLINE_MAGIC);
 	for (i = 0; i < n; i++) {
-		char *e = px_field_escape(v[i].url);
+		char *esc = px_field_escape(v[i].url);
 
-		if (e != NULL)
+		if (esc != NULL)
 			fprintf(f, "%s %lld %ld %s\n", v[i].hex,
-			    (long long)v[i].retry_at, v[i].interval, e);
-		free(e);
+			    (long long)v[i].retry_at, v[i].interval, esc);
+		free(esc);
 	}
 	if (fclose(f) == 0) {
-		snprintf(path, sizeof(path), "%s/%s", o->machine->path,
-		    OFFLINE_FILE);
-		if (px_disk_write(o->machine, path, buf, blen) != 0)
+		snprintf(path, sizeof(path), "%s/%s", d->path, OFFLINE_FILE);
+		if (px_disk_write(d, path, buf, blen) != 0)
 			px_warn("%s: offline list not saved", path);
+		else
+			done = 1;
 	}
 out:
 	free(buf);
 	px_offline_entries_free(v, n);
 	px_disk_unlock(fd);
+	return done;
 }
 
-/* The entry for hex: this process's, else the machine's (copied here). */
-static struct off_entry *
-lookup(struct px_offline *o, const char *hex)
+/* What is known of a server: this process's entry, the own list's and the
+ * machine's; the latest retry time counts. */
+static int
+lookup(struct px_offline *o, const char *hex, struct off_entry *out)
 {
+	const struct px_cdir *dirs[2] = { o->own, o->machine };
 	struct off_entry *e, *v;
 	size_t n;
+	int i, found = 0;
 
-	if ((e = find(o->v, o->n, hex)) != NULL)
-		return e;
-	if (load(o, &v, &n) != 0)
-		return NULL;
-	if ((e = find(v, n, hex)) != NULL &&
-	    put(&o->v, &o->n, hex, e->url, e->retry_at, e->interval) == 0)
-		e = find(o->v, o->n, hex);
-	else
-		e = NULL;
-	px_offline_entries_free(v, n);
-	return e;
+	if ((e = find(o->v, o->n, hex)) != NULL) {
+		*out = *e;
+		found = 1;
+	}
+	for (i = 0; i < 2; i++) {
+		if (dirs[i] == NULL || (i == 1 && dirs[1] == dirs[0]))
+			continue;
+		if (load(o, dirs[i], &v, &n) != 0)
+			continue;
+		if ((e = find(v, n, hex)) != NULL &&
+		    (!found || e->retry_at > out->retry_at)) {
+			out->retry_at = e->retry_at;
+			out->interval = e->interval;
+			found = 1;
+		}
+		px_offline_entries_free(v, n);
+	}
+	out->url = NULL;
+	return found;
 }
 
 int
-px_offline_check(struct px_offline *o, const char *url, const char *hex,
-    char *note, size_t len)
+px_offline_check(
+    struct px_offline *o, const char *server, char *note, size_t len)
 {
-	struct off_entry *e;
+	struct off_entry e;
+	char hex[PX_KEY_HEX], t[32];
 	time_t now = o->now();
-	char t[32];
 
-	if ((e = lookup(o, hex)) == NULL || now >= e->retry_at)
+	px_cache_key(server, hex);
+	if (!lookup(o, hex, &e))
 		return 0;
-	snprintf(note, len, "error=\"offline until %s (backoff %lds)\"",
-	    px_time_str(e->retry_at, t, sizeof(t)), e->interval);
-	return 1;
+	if (now < e.retry_at) {
+		snprintf(note, len, "error=\"offline until %s (backoff %lds)\"",
+		    px_time_str(e.retry_at, t, sizeof(t)), e.interval);
+		return 1;
+	}
+	/* Its retry time has come: one process probes, the others fail. */
+	if (!update(o, OFF_CLAIM, hex, server, 0, e.interval)) {
+		snprintf(note, len,
+		    "error=\"offline; another process is probing it\"");
+		return 1;
+	}
+	return 2;
 }
 
 void
-px_offline_failed(struct px_offline *o, const char *url, const char *hex)
+px_offline_failed(struct px_offline *o, const char *server)
 {
-	struct off_entry *e = lookup(o, hex);
+	struct off_entry e;
+	char hex[PX_KEY_HEX];
 	time_t now = o->now();
 	long interval = PX_OFFLINE_FIRST;
 
-	if (e != NULL) {
-		interval = e->interval * 2;
+	px_cache_key(server, hex);
+	if (lookup(o, hex, &e)) {
+		interval = e.interval * 2;
 		if (interval > PX_OFFLINE_MAX)
 			interval = PX_OFFLINE_MAX;
 	}
-	px_warn("%s: unreachable; marked offline for %ld s", url, interval);
-	if (put(&o->v, &o->n, hex, url, now + interval, interval) != 0)
+	px_warn("%s: unreachable; marked offline for %ld s", server, interval);
+	if (put(&o->v, &o->n, hex, server, now + interval, interval) != 0)
 		return;
-	update(o, hex, url, now + interval, interval, 0);
+	update(o, OFF_PUT, hex, server, now + interval, interval);
 }
 
 void
-px_offline_succeeded(struct px_offline *o, const char *url, const char *hex)
+px_offline_succeeded(struct px_offline *o, const char *server)
 {
-	int listed = find(o->v, o->n, hex) != NULL;
+	char hex[PX_KEY_HEX];
+	int listed;
 
+	px_cache_key(server, hex);
+	listed = find(o->v, o->n, hex) != NULL;
 	drop(o->v, &o->n, hex);
-	/* Reading the shared list costs a stat when the URL is not on it. */
-	update(o, hex, url, 0, 0, 1);
-	if (listed)
-		px_info("%s: reachable again", url);
+	/* Reading the shared list costs a stat when the server is not on it. */
+	if (update(o, OFF_REMOVE, hex, server, 0, 0) || listed)
+		px_info("%s: reachable again", server);
 }
 
 int
@@ -343,12 +397,24 @@ px_offline_list(struct px_offline *o,
     int (*fn)(void *arg, const char *url, time_t retry_at, long interval),
     void *arg)
 {
-	struct off_entry *v;
-	size_t n, i;
-	int r = 0;
+	const struct px_cdir *dirs[2] = { o->own, o->machine };
+	struct off_entry *v = NULL, *w;
+	size_t n = 0, m, i, j;
+	int r = 0, k;
 
-	if ((r = load(o, &v, &n)) != 0)
-		return r;
+	for (k = 0; k < 2; k++) {
+		if (dirs[k] == NULL || (k == 1 && dirs[1] == dirs[0]))
+			continue;
+		if ((r = load(o, dirs[k], &w, &m)) != 0)
+			goto out;
+		for (j = 0; j < m && r == 0; j++)
+			if (find(v, n, w[j].hex) == NULL)
+				r = put(&v, &n, w[j].hex, w[j].url,
+				    w[j].retry_at, w[j].interval);
+		px_offline_entries_free(w, m);
+		if (r != 0)
+			goto out;
+	}
 	for (i = 0; i < o->n; i++)
 		if (find(v, n, o->v[i].hex) == NULL &&
 		    (r = put(&v, &n, o->v[i].hex, o->v[i].url, o->v[i].retry_at,
@@ -369,12 +435,20 @@ px_offline_clear(struct px_offline *o)
 	px_offline_entries_free(o->v, o->n);
 	o->v = NULL;
 	o->n = 0;
-	if (o->machine == NULL || !o->machine->writable)
+	if (o->own == NULL || !o->own->writable)
 		return 0;
-	snprintf(path, sizeof(path), "%s/%s", o->machine->path, OFFLINE_FILE);
+	snprintf(path, sizeof(path), "%s/%s", o->own->path, OFFLINE_FILE);
 	if (unlink(path) == -1 && errno != ENOENT) {
 		px_error("%s: %s", path, strerror(errno));
 		return PX_ERR_IO;
 	}
 	return 0;
+}
+
+void
+px_server_name(const struct px_url *u, char *buf, size_t len)
+{
+	snprintf(buf, len,
+	    strchr(u->host, ':') != NULL ? "%s://[%s]:%u" : "%s://%s:%u",
+	    px_scheme_name(u->scheme), u->host, u->port);
 }

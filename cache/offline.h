@@ -1,8 +1,10 @@
 /*
- * The list of unreachable URLs (seed 003, DESIGN.md section 4): a URL that
- * failed may be tried again after 15 s; each further failure doubles the
- * wait up to 30 min; a success resets it.  Kept per process and, so that
- * short-lived login processes share it, in the machine cache.
+ * The list of unreachable servers (seed 003, DESIGN.md sections 4 and 9): a
+ * server (scheme, host, port) that failed may be tried again after 15 s;
+ * each further failure doubles the wait up to 30 min; a success resets it.
+ * Kept per process and, so that short-lived login processes share it, in
+ * the cache this process writes (root: the machine's; a user: the user's,
+ * who also reads the machine's).
  */
 #ifndef PX_OFFLINE_H
 #define PX_OFFLINE_H
@@ -35,19 +37,31 @@ int px_offline_parse(
     char *text, size_t len, time_t now, struct off_entry **vp, size_t *np);
 void px_offline_entries_free(struct off_entry *v, size_t n);
 
-/* machine may be NULL (no persistence).  Returns 0 or PX_ERR_NOMEM. */
-int px_offline_new(
-    const struct px_cdir *machine, struct px_offline **op) PX_WUR;
+/*
+ * own: the cache directory this process writes its list to (the machine's
+ * for root, the user's cache for a user), machine: also read; either may
+ * be NULL.  Returns 0 or PX_ERR_NOMEM.
+ */
+int px_offline_new(const struct px_cdir *own, const struct px_cdir *machine,
+    struct px_offline **op) PX_WUR;
 void px_offline_free(struct px_offline *o);
 void px_offline_set_clock(struct px_offline *o, time_t (*now)(void));
-/* Returns 1 (and a note) when url may not be tried yet, else 0. */
-int px_offline_check(struct px_offline *o, const char *url, const char *hex,
-    char *note, size_t len);
-/* Records a failure of url: on the list with the next backoff. */
-void px_offline_failed(struct px_offline *o, const char *url, const char *hex);
-/* Records a success of url: off the list. */
-void px_offline_succeeded(
-    struct px_offline *o, const char *url, const char *hex);
+/*
+ * server: px_server_name() of a URL.  Returns 1 (and a note) when the
+ * server may not be tried now: before its retry time, or when its retry
+ * time has come and another process took the probe.  Returns 0 when it is
+ * not on the list, 2 when its retry time has come and this process took
+ * the probe (the others fail fast until its result is recorded).
+ */
+int px_offline_check(
+    struct px_offline *o, const char *server, char *note, size_t len);
+/* Records a failure of server: on the list with the next backoff. */
+void px_offline_failed(struct px_offline *o, const char *server);
+/* Records a success of server: off the list. */
+void px_offline_succeeded(struct px_offline *o, const char *server);
+/* "scheme://host:port" of u (defaults applied): the offline list's key. */
+struct px_url;
+void px_server_name(const struct px_url *u, char *buf, size_t len);
 int px_offline_list(struct px_offline *o,
     int (*fn)(void *arg, const char *url, time_t retry_at, long interval),
     void *arg) PX_WUR;

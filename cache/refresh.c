@@ -11,6 +11,7 @@
 #include "../common/log.h"
 #include "../http/http.h"
 #include "cache_int.h"
+#include "net.h"
 #include "offline.h"
 
 /* Stores a validated object as the new entry for url. */
@@ -30,15 +31,6 @@ refresh_store(struct px_cache *c, const char *hex, struct entry *e)
 	return 0;
 }
 
-void
-px_cache_trace(const char *url, enum px_source src, long status, size_t bytes,
-    long ms, const char *note)
-{
-	px_trace("%s source=%s status=%ld bytes=%zu ms=%ld%s%s", url,
-	    px_source_name(src), status, bytes, ms, note[0] != '\0' ? " " : "",
-	    note);
-}
-
 /* A network trace line also names the time the URL was given. */
 static void
 refresh_trace_net(const char *url, long status, size_t bytes, long ms,
@@ -56,11 +48,15 @@ refresh_trace_net(const char *url, long status, size_t bytes, long ms,
  * *e holds the object to hand out and *srcp says where it came from.
  */
 int
-px_refresh(struct px_cache *c, const char *url, const struct px_url *pu,
-    const char *hex, enum px_kind kind, const struct px_fetch *f,
-    long timeout_ms, const struct px_validator *v, struct entry *e,
+px_refresh(struct px_cache *c, const struct px_job *job, struct entry *e,
     enum px_source *srcp, char *note, size_t nlen)
 {
+	const char *url = job->url, *hex = job->hex;
+	const struct px_url *pu = job->pu;
+	const struct px_fetch *f = job->f;
+	const struct px_validator *v = job->v;
+	enum px_kind kind = job->kind;
+	long timeout_ms = job->timeout_ms;
 	struct px_http_response resp;
 	struct px_obj_info info;
 	struct entry n;
@@ -69,11 +65,9 @@ px_refresh(struct px_cache *c, const char *url, const struct px_url *pu,
 	long t0 = px_now_ms(), status = 0;
 	size_t bytes = 0;
 	int r, retried = 0, conditional = 1, ldap = !px_url_is_http(pu);
-	char bind[24] = "", ohex[PX_KEY_HEX];
+	char bind[24] = "";
 
 	px_entry_init(&n);
-	/* The offline list knows servers: the responder for OCSP. */
-	px_cache_key(f != NULL ? f->responder : url, ohex);
 	/* LDAP has no conditional request and no proxy to ask again; an OCSP
 	 * request is never conditional. */
 	if (ldap)
@@ -92,13 +86,13 @@ again:
 	bytes += resp.len;
 	if (r != 0) {
 		/* Only a server we cannot reach goes on the offline list. */
-		if (r == PX_ERR_TIMEOUT || r == PX_ERR_UNREACHABLE)
-			px_offline_failed(
-			    c->offline, f != NULL ? f->responder : url, ohex);
+		if ((r == PX_ERR_TIMEOUT || r == PX_ERR_UNREACHABLE) &&
+		    job->count_failure)
+			px_cache_offline_failed(c, pu);
 		snprintf(note, nlen, "error=\"%s\"", px_strerror(r));
 		goto out;
 	}
-	px_offline_succeeded(c->offline, f != NULL ? f->responder : url, ohex);
+	px_cache_offline_succeeded(c, pu);
 	if (resp.status == 304 && HAVE(e)) {
 		px_req_take_headers(&e->meta, &resp, now);
 		if (e->meta.info.next_update != 0 &&
@@ -183,9 +177,64 @@ out:
 		snprintf(note, nlen, "%s", tmp);
 	}
 	refresh_trace_net(
-	    url, status, bytes, px_now_ms() - t0, timeout_ms, note);
+	    url, status, bytes, px_now_ms() - t0, job->budget_ms, note);
 	note[0] = '\0';
 	px_http_response_clear(&resp);
 	px_entry_clear(&n);
 	return r;
+}
+
+void
+px_cache_use_network(struct px_cache *c)
+{
+	c->net = px_refresh;
+}
+
+int
+px_cache_fetch_now(struct px_cache *c, const char *key, enum px_kind kind,
+    const struct px_fetch *f, long timeout_ms, long budget_ms,
+    const struct px_validator *v, struct px_object **objp, int *storedp)
+{
+	char hex[PX_KEY_HEX], note[160] = "", why[160];
+	struct px_url pu, asked;
+	struct px_job job;
+	struct entry e;
+	enum px_source src = PX_SRC_NONE;
+	int r;
+
+	*objp = NULL;
+	*storedp = 0;
+	/* Checked again here: the request is input like any other. */
+	if ((r = px_url_policy(c->cfg, f != NULL ? f->responder : key, &pu, why,
+	         sizeof(why))) != 0) {
+		px_warn("%s: %s", key, why);
+		return r;
+	}
+	if (f != NULL && px_url_parse(f->url, &asked) != 0) {
+		px_warn("%s: URL refused: %s", key, asked.why);
+		return PX_ERR_BAD_URL;
+	}
+	px_cache_key(key, hex);
+	px_entry_init(&e);
+	px_entry_load(c, hex, key, kind, v, &e);
+	job.url = key;
+	job.pu = &pu;
+	job.hex = hex;
+	job.kind = kind;
+	job.f = f;
+	job.timeout_ms = timeout_ms;
+	job.budget_ms = budget_ms;
+	job.v = v;
+	job.lockfd = -1;
+	/* The caller counts this attempt's failure (it may have done so
+	 * already, when its budget ended first). */
+	job.count_failure = 0;
+	if ((r = px_refresh(c, &job, &e, &src, note, sizeof(note))) != 0) {
+		px_entry_clear(&e);
+		return r;
+	}
+	/* In a cache directory (stored, or a 304 refreshed an entry there),
+	 * or only in memory (no cache this process may write). */
+	*storedp = e.dir != NULL;
+	return px_entry_hand_out(&e, src, 0, objp);
 }

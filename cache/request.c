@@ -30,12 +30,9 @@ px_req_ldap(struct px_cache *c, const char *url, enum px_kind kind,
 		"cACertificate", NULL };
 	struct px_ldap_request req;
 	struct px_ldap_response lr;
-	px_ldap_fetch_fn fetch;
 	int r;
 
 	memset(resp, 0, sizeof(*resp));
-	if ((r = px_transport_ldap(c->cfg->transport_dir, &fetch)) != 0)
-		return r;
 	memset(&req, 0, sizeof(req));
 	req.url = url;
 	req.server = c->cfg->ldap_server;
@@ -52,7 +49,7 @@ px_req_ldap(struct px_cache *c, const char *url, enum px_kind kind,
 		                                         : "/etc/krb5.keytab";
 		req.principal = c->cfg->ldap_principal;
 	}
-	r = fetch(&req, &lr);
+	r = px_ldap_fetch(&req, &lr);
 	if (lr.fallback[0] != '\0')
 		px_warn("%s: %s; used %s", url, lr.fallback,
 		    lr.bind[0] != '\0' ? lr.bind : "no bind");
@@ -119,12 +116,9 @@ px_req_http(struct px_cache *c, const char *url, const struct px_fetch *f,
     struct px_http_response *resp)
 {
 	struct px_http_request req;
-	px_http_fetch_fn fetch;
 	char ua[64];
 	int r;
 
-	if ((r = px_transport_http(c->cfg->transport_dir, &fetch)) != 0)
-		return r;
 	snprintf(ua, sizeof(ua), "pam_pkix/%s", PACKAGE_VERSION);
 	memset(&req, 0, sizeof(req));
 	req.url = url;
@@ -149,7 +143,7 @@ px_req_http(struct px_cache *c, const char *url, const struct px_fetch *f,
 	req.user_agent = ua;
 	req.check_url = px_url_hook;
 	req.check_arg = (void *)c->cfg;
-	r = fetch(&req, resp);
+	r = px_http_fetch(&req, resp);
 	if (r != 0)
 		px_warn("%s: %s", url, resp->errmsg);
 	return r;

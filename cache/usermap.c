@@ -1,6 +1,6 @@
 /*
- * The LDAP user mapping (DESIGN.md section 6, mapping = ldap) through the
- * LDAP transport plugin: the same binds, timeouts and logging as the CRL
+ * The LDAP user mapping (DESIGN.md section 6, mapping = ldap) in the
+ * retrieval helper: the same binds, timeouts and logging as the CRL
  * retrievals.
  */
 #include "config.h"
@@ -17,6 +17,7 @@
 #include "../common/log.h"
 #include "../ldap/ldap.h"
 #include "cache_int.h"
+#include "net.h"
 
 /* Serial in decimal and issuer in RFC 4514, for certificateExactMatch. */
 static int
@@ -41,18 +42,15 @@ cert_ids(X509 *x, char **serialp, char **issuerp)
 }
 
 int
-px_ldap_map_user(const struct px_config *cfg, const char *user, X509 *cert,
+px_net_map_user(const struct px_config *cfg, const char *user, X509 *cert,
     char *out, size_t outlen)
 {
 	struct px_ldap_user_request req;
 	struct px_ldap_response resp;
-	px_ldap_user_fn fn;
 	unsigned char *der = NULL;
 	char *serial = NULL, *issuer = NULL;
 	int len, r;
 
-	if ((r = px_transport_ldap_user(cfg->transport_dir, &fn)) != 0)
-		return r;
 	if ((len = i2d_X509(cert, &der)) <= 0 ||
 	    (r = cert_ids(cert, &serial, &issuer)) != 0) {
 		r = PX_ERR_NOMEM;
@@ -75,7 +73,7 @@ px_ldap_map_user(const struct px_config *cfg, const char *user, X509 *cert,
 	req.cert_len = (size_t)len;
 	req.serial = serial;
 	req.issuer = issuer;
-	r = fn(&req, &resp, out, outlen);
+	r = px_ldap_user(&req, &resp, out, outlen);
 	if (resp.fallback[0] != '\0')
 		px_warn("LDAP user lookup: %s; used %s", resp.fallback,
 		    resp.bind[0] != '\0' ? resp.bind : "no bind");

@@ -29,6 +29,7 @@ enum key_type {
 	T_PROXY,     /* a proxy URL as libcurl takes it */
 	T_LDAP_HOST, /* host, host:port or ldap[s]://host[:port] */
 	T_URL_LIST,  /* allowed_urls */
+	T_ENV_LIST,  /* helper_environment */
 	T_MAPPING,
 	T_HASH /* sha1 or sha256 */
 };
@@ -76,7 +77,10 @@ static const struct key_def keys[] = {
 	K("fetch", "ldap_keytab", T_PATH, ldap_keytab, 0, 0),
 	K("fetch", "ldap_principal", T_STRING, ldap_principal, 0, 0),
 	K("fetch", "ldap_sasl_nocanon", T_BOOL, ldap_sasl_nocanon, 0, 0),
-	K("fetch", "transport_dir", T_PATH, transport_dir, 0, 0),
+	K("fetch", "helper", T_PATH, helper, 0, 0),
+	K("fetch", "helper_environment", T_ENV_LIST, helper_env, 0, 0),
+	K("fetch", "background_timeout", T_DURATION, background_timeout, 1,
+	    600),
 	K("cache", "machine_dir", T_PATH, machine_dir, 0, 0),
 	K("cache", "user_dir", T_USERPATH, user_dir, 0, 0),
 	K("cache", "memory", T_BOOL, memory, 0, 0),
@@ -107,6 +111,7 @@ px_config_new(void)
 	cfg->ocsp_to_crl_count = 50;
 	cfg->max_object_size = 64ULL * 1024 * 1024;
 	cfg->url_timeout = 15;
+	cfg->background_timeout = 60;
 	cfg->memory = 1;
 	cfg->prefetch_window = 4 * 3600;
 	cfg->ocsp_lifetime = 3600;
@@ -121,7 +126,7 @@ px_config_new(void)
 	        NULL ||
 	    (cfg->crl_dir = strdup("/etc/pam_pkix/crl")) == NULL ||
 	    (cfg->machine_dir = strdup("/var/cache/pam_pkix")) == NULL ||
-	    (cfg->transport_dir = strdup(PX_TRANSPORT_DIR)) == NULL ||
+	    (cfg->helper = strdup(PX_HELPER_PATH)) == NULL ||
 	    (cfg->ocsp_hash = strdup("sha1")) == NULL ||
 	    (cfg->user_dir = strdup("~/.cache/pam_pkix")) == NULL ||
 	    (cfg->pkcs11_module = strdup("p11-kit-proxy.so")) == NULL ||
@@ -154,6 +159,7 @@ px_config_free(struct px_config *cfg)
 		}
 	}
 	reset_list(cfg, find_key("fetch", "allowed_urls"));
+	reset_list(cfg, find_key("fetch", "helper_environment"));
 	reset_list(cfg, find_key("login", "mapping"));
 	free(cfg->path);
 	free(cfg);
@@ -266,6 +272,22 @@ conf_ldap_host(const char *v, const char **why)
 	return 0;
 }
 
+/* NAME=VALUE, NAME as environment variables are named, PATH excluded (the
+ * helper's PATH is fixed). */
+static int
+env_entry_ok(const char *w)
+{
+	const char *p;
+
+	if (!((w[0] >= 'A' && w[0] <= 'Z') || w[0] == '_'))
+		return 0;
+	for (p = w; *p != '=' && *p != '\0'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		        *p == '_'))
+			return 0;
+	return *p == '=' && strncmp(w, "PATH=", 5) != 0;
+}
+
 static int
 set_list(struct px_config *cfg, const struct key_def *k, const char *value,
     const char **why)
@@ -276,6 +298,28 @@ set_list(struct px_config *cfg, const struct key_def *k, const char *value,
 	if ((copy = strdup(value)) == NULL)
 		return PX_ERR_NOMEM;
 	s = copy;
+	if (k->type == T_ENV_LIST) {
+		while ((w = next_word(&s)) != NULL) {
+			if (!env_entry_ok(w)) {
+				*why =
+				    "entries are NAME=VALUE (NAME of capital "
+				    "letters, digits and _)";
+				goto out;
+			}
+			if (cfg->n_helper_env == PX_HELPER_ENV_MAX) {
+				*why = "too many entries";
+				goto out;
+			}
+			if ((cfg->helper_env[cfg->n_helper_env] = strdup(w)) ==
+			    NULL) {
+				r = PX_ERR_NOMEM;
+				goto out;
+			}
+			cfg->n_helper_env++;
+		}
+		r = 0;
+		goto out;
+	}
 	if (k->type == T_URL_LIST) {
 		while ((w = next_word(&s)) != NULL) {
 			struct px_url u;
@@ -358,6 +402,8 @@ set_key(struct px_config *cfg, const struct key_def *k, const char *value,
 		*why = "contains a control character";
 		return PX_ERR_CONFIG;
 	}
+	if (k->off == offsetof(struct px_config, cumulative_timeout))
+		cfg->cumulative_timeout_given = 1;
 	switch (k->type) {
 	case T_BOOL:
 		if (px_parse_bool(value, &b) != 0) {
@@ -403,6 +449,7 @@ set_key(struct px_config *cfg, const struct key_def *k, const char *value,
 		*FIELD(cfg, k, uint64_t) = n;
 		return 0;
 	case T_URL_LIST:
+	case T_ENV_LIST:
 	case T_MAPPING: return set_list(cfg, k, value, why);
 	case T_PATH:
 	case T_USERPATH:
@@ -486,7 +533,13 @@ reset_list(struct px_config *cfg, const struct key_def *k)
 {
 	size_t i;
 
-	if (k->type == T_URL_LIST) {
+	if (k->type == T_ENV_LIST) {
+		for (i = 0; i < cfg->n_helper_env; i++) {
+			free(cfg->helper_env[i]);
+			cfg->helper_env[i] = NULL;
+		}
+		cfg->n_helper_env = 0;
+	} else if (k->type == T_URL_LIST) {
 		for (i = 0; i < cfg->n_allowed_urls; i++) {
 			free(cfg->allowed_urls[i]);
 			cfg->allowed_urls[i] = NULL;
@@ -580,14 +633,17 @@ handler(void *user, const char *section, const char *name, const char *value)
 		    section_known(section) ? "" : " (unknown section)");
 		return fail(st, section, name, msg);
 	}
-	if (st->seen[k - keys]) {
+	/* helper_environment may be given once per variable: its lines add
+	 * up (an INI line is short). */
+	if (st->seen[k - keys] && k->type != T_ENV_LIST) {
 		return fail(
 		    st, section, name, "given twice (or a continuation line)");
 	}
-	st->seen[k - keys] = 1;
 	if (*value == '\0')
 		return fail(st, section, name, "empty value");
-	reset_list(st->cfg, k);
+	if (!st->seen[k - keys])
+		reset_list(st->cfg, k);
+	st->seen[k - keys] = 1;
 	if ((r = set_key(st->cfg, k, value, &why)) == PX_ERR_NOMEM) {
 		st->nomem = 1;
 		return 0;

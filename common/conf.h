@@ -29,6 +29,9 @@ enum px_mapping_kind {
 
 #define PX_MAPPING_MAX 8
 #define PX_ALLOWED_URLS_MAX 64
+#define PX_HELPER_ENV_MAX 32
+/* The module's total retrieval budget when the file sets none. */
+#define PX_MODULE_CUMULATIVE_TIMEOUT 20
 
 struct px_mapping {
 	enum px_mapping_kind kind;
@@ -58,8 +61,10 @@ struct px_config {
 	uint64_t max_object_size; /* bytes */
 
 	/* [fetch] */
-	uint64_t url_timeout;        /* seconds */
-	uint64_t cumulative_timeout; /* seconds, 0 = off */
+	uint64_t url_timeout;         /* seconds */
+	uint64_t cumulative_timeout;  /* seconds, 0 = off */
+	int cumulative_timeout_given; /* set by the file or a pam.d option */
+	uint64_t background_timeout;  /* seconds a retrieval may go on */
 	char *allowed_urls[PX_ALLOWED_URLS_MAX];
 	size_t n_allowed_urls;
 	int offline;
@@ -68,7 +73,10 @@ struct px_config {
 	char *ldap_keytab;
 	char *ldap_principal;
 	int ldap_sasl_nocanon;
-	char *transport_dir; /* where px_http.so and px_ldap.so live */
+	char *helper; /* the retrieval helper program (pkix-fetch) */
+	/* NAME=VALUE: the helper's whole environment beyond PATH */
+	char *helper_env[PX_HELPER_ENV_MAX];
+	size_t n_helper_env;
 
 	/* [cache] */
 	char *machine_dir;

@@ -650,7 +650,7 @@ fz_setup(const char *pki, const char *softhsm)
 		    "[trust]\nca_dir = %s/ca\nintermediate_dir = %s/int\n"
 		    "crl_dir = %s/%s\ndisallowed_dir = %s/dis\n"
 		    "[revocation]\nrevocation = require\n"
-		    "[fetch]\noffline = yes\ntransport_dir = /nonexistent\n"
+		    "[fetch]\noffline = yes\nhelper = /nonexistent\n"
 		    "[cache]\nmachine_dir = %s/cache%d\nuser_dir = %s/cache%d\n"
 		    "[login]\npkcs11_module = %s\nmapping = file:%s/users\n"
 		    "wait_for_card = 0\n",

@@ -1,7 +1,4 @@
-/*
- * px_http.so: the HTTP transport on libcurl.  Exports px_http_abi and
- * px_http_fetch() only.
- */
+/* The HTTP transport on libcurl (the retrieval helper only). */
 #include "config.h"
 
 #include <pthread.h>
@@ -14,12 +11,6 @@
 
 #include "../common/err.h"
 #include "http.h"
-
-#define PX_EXPORT __attribute__((visibility("default")))
-
-PX_EXPORT const unsigned px_http_abi = PX_HTTP_ABI;
-PX_EXPORT int px_http_fetch(
-    const struct px_http_request *req, struct px_http_response *resp);
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static CURLcode init_result = CURLE_FAILED_INIT;
@@ -311,4 +302,19 @@ out:
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 	return r;
+}
+
+void
+px_http_response_clear(struct px_http_response *resp)
+{
+	free(resp->body);
+	free(resp->etag);
+	free(resp->last_modified);
+	free(resp->date);
+	free(resp->via);
+	free(resp->cache_control);
+	resp->body = NULL;
+	resp->etag = resp->last_modified = resp->date = resp->via = NULL;
+	resp->cache_control = NULL;
+	resp->len = 0;
 }

@@ -1,20 +1,18 @@
 /*
  * The HTTP transport: one request, one response, no caching and no policy.
  *
- * It is built as a plugin (px_http.so) that cache/ loads with dlopen() the
- * first time a URL has to be fetched, so that a verification answered from
- * the caches never pays for loading libcurl and its dependencies.  The
- * plugin does not log: it returns a PX_ERR_* code and a message that the
- * caller logs.
+ * Linked only into the retrieval helper (pkix-fetch), so that a login
+ * process never maps libcurl.  It does not log: it returns a PX_ERR_* code
+ * and a message that the caller logs.
  */
 #ifndef PX_HTTP_H
 #define PX_HTTP_H
 
 #include <stddef.h>
 
+#include "../common/err.h"
 #include "../common/url.h"
 
-#define PX_HTTP_ABI 2
 #define PX_HTTP_MAX_REDIRECTS 3
 #define PX_HTTP_ERRMSG 256
 /* Bytes of a header value kept, stored and sent again (ETag, dates). */
@@ -62,11 +60,10 @@ struct px_http_response {
  * check_url's error, or PX_ERR_NOMEM, with
  * errmsg set.  resp is cleared first; free it with px_http_response_clear().
  */
-typedef int (*px_http_fetch_fn)(
-    const struct px_http_request *req, struct px_http_response *resp);
+int px_http_fetch(
+    const struct px_http_request *req, struct px_http_response *resp) PX_WUR;
 
-/* The plugin's exported symbols. */
-#define PX_HTTP_SYM_ABI "px_http_abi"
-#define PX_HTTP_SYM_FETCH "px_http_fetch"
+/* Frees what resp holds (the body and the header values). */
+void px_http_response_clear(struct px_http_response *resp);
 
 #endif

@@ -13,7 +13,6 @@
 
 #include "../common/url.h"
 
-#define PX_LDAP_ABI 2
 #define PX_LDAP_MSG 256
 
 struct px_ldap_request {
@@ -48,7 +47,7 @@ struct px_ldap_response {
  * PX_ERR_NOT_ALLOWED (a referral: not chased), PX_ERR_TOO_BIG,
  * PX_ERR_NETWORK (every bind refused, or another LDAP error), PX_ERR_NOMEM.
  */
-typedef int (*px_ldap_fetch_fn)(
+int px_ldap_fetch(
     const struct px_ldap_request *req, struct px_ldap_response *resp);
 
 /*
@@ -77,11 +76,7 @@ struct px_ldap_user_request {
  * theirs), PX_ERR_INVALID_ARG (several entries match; a bad name), or a
  * connection error as px_ldap_fetch().
  */
-typedef int (*px_ldap_user_fn)(const struct px_ldap_user_request *req,
+int px_ldap_user(const struct px_ldap_user_request *req,
     struct px_ldap_response *resp, char *user, size_t ulen);
-
-#define PX_LDAP_SYM_ABI "px_ldap_abi"
-#define PX_LDAP_SYM_FETCH "px_ldap_fetch"
-#define PX_LDAP_SYM_USER "px_ldap_user"
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * px_ldap.so: the LDAP transport on OpenLDAP's libldap, Cyrus SASL and MIT
- * Kerberos GSSAPI.  Exports px_ldap_abi and px_ldap_fetch() only.
+ * The LDAP transport on OpenLDAP's libldap, Cyrus SASL and MIT Kerberos
+ * GSSAPI (the retrieval helper only).
  */
 #include "config.h"
 
@@ -23,14 +23,6 @@
 
 #include "../common/err.h"
 #include "ldap.h"
-
-#define PX_EXPORT __attribute__((visibility("default")))
-
-PX_EXPORT const unsigned px_ldap_abi = PX_LDAP_ABI;
-PX_EXPORT int px_ldap_fetch(
-    const struct px_ldap_request *req, struct px_ldap_response *resp);
-PX_EXPORT int px_ldap_user(const struct px_ldap_user_request *req,
-    struct px_ldap_response *resp, char *user, size_t ulen);
 
 enum bind_kind { BIND_GSSAPI, BIND_ANON_V3, BIND_ANON_V2 };
 

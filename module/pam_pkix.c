@@ -99,6 +99,10 @@ setup(pam_handle_t *pamh, int argc, const char **argv, struct args *a,
 		px_trace_set_sink(trace_pam, pamh);
 	if ((r = px_config_load(a->config, cfgp)) != 0)
 		return r == PX_ERR_NOMEM ? r : PX_ERR_CONFIG;
+	/* A login waits a bounded time in all: unless the file says
+	 * otherwise, one budget for the whole verification (DESIGN.md 9). */
+	if (!(*cfgp)->cumulative_timeout_given)
+		(*cfgp)->cumulative_timeout = PX_MODULE_CUMULATIVE_TIMEOUT;
 	if ((a->revocation != NULL &&
 	        px_config_set(
 	            *cfgp, "revocation", "revocation", a->revocation) != 0) ||

@@ -209,6 +209,77 @@ out:
 	return r;
 }
 
+/* The validator as data, for the retrieval helper. */
+static int
+ocsp_describe(void *arg, struct px_vspec *s)
+{
+	const struct query *q = arg;
+	int n;
+
+	s->kind = PX_KIND_OCSP;
+	if ((n = i2d_X509(q->ctx->cert, &s->cert)) <= 0)
+		return PX_ERR_NOMEM;
+	s->cert_len = (size_t)n;
+	if ((n = i2d_X509(q->ctx->issuer, &s->issuer)) <= 0)
+		return PX_ERR_NOMEM;
+	s->issuer_len = (size_t)n;
+	if (q->req != NULL) {
+		if ((n = i2d_OCSP_REQUEST(q->req, &s->request)) <= 0)
+			return PX_ERR_NOMEM;
+		s->request_len = (size_t)n;
+	}
+	s->md = OBJ_nid2sn(EVP_MD_get_type(q->ctx->md));
+	return 0;
+}
+
+struct ocsp_vstate {
+	struct query q;
+	struct px_ocsp_result res;
+};
+
+int
+px_ocsp_validator(const struct px_ocsp_ctx *c, const unsigned char *req,
+    size_t req_len, struct px_validator *v, void **statep)
+{
+	struct ocsp_vstate *st;
+	const unsigned char *p = req;
+
+	*statep = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return PX_ERR_NOMEM;
+	st->q.ctx = c;
+	st->q.res = &st->res;
+	if ((st->q.id = OCSP_cert_to_id(c->md, c->cert, c->issuer)) == NULL ||
+	    (req != NULL &&
+	        (req_len > LONG_MAX ||
+	            (st->q.req = d2i_OCSP_REQUEST(NULL, &p, (long)req_len)) ==
+	                NULL))) {
+		px_ocsp_validator_free(st);
+		ERR_clear_error();
+		return PX_ERR_BAD_FORMAT;
+	}
+	memset(v, 0, sizeof(*v));
+	v->validate = validate;
+	v->arg = &st->q;
+	v->describe = ocsp_describe;
+	v->why = st->res.why;
+	v->why_len = sizeof(st->res.why);
+	*statep = st;
+	return 0;
+}
+
+void
+px_ocsp_validator_free(void *state)
+{
+	struct ocsp_vstate *st = state;
+
+	if (st == NULL)
+		return;
+	OCSP_CERTID_free(st->q.id);
+	OCSP_REQUEST_free(st->q.req);
+	free(st);
+}
+
 /* Base64 then percent-encoding of the request, for a GET. */
 static char *
 get_url(const char *url, const unsigned char *der, int len)
@@ -278,7 +349,8 @@ px_ocsp_query(
     const struct px_ocsp_ctx *c, const char *url, struct px_ocsp_result *res)
 {
 	struct query q = { c, NULL, NULL, res };
-	struct px_validator val = { validate, NULL, &q };
+	struct px_validator val = { validate, NULL, &q, ocsp_describe, res->why,
+		sizeof(res->why) };
 	struct px_fetch f;
 	struct px_obj_info info;
 	struct px_object *obj = NULL;
@@ -322,11 +394,17 @@ px_ocsp_query(
 	}
 	r = px_cache_get_by(
 	    c->cache, key, PX_KIND_OCSP, &f, c->budget, &val, &obj);
-	if (r == 0 && obj->source != PX_SRC_NETWORK) {
-		/* From a cache: read its answer again (it was validated when
-		 * it was stored, and is checked for time again now). */
+	if (r == 0 &&
+	    (obj->source != PX_SRC_NETWORK ||
+	        res->status == PX_STATUS_UNKNOWN)) {
+		/* From a cache, or validated by the retrieval helper: read its
+		 * answer again here (checked for time again now; the nonce of
+		 * a response older than this request is not ours). */
 		res->status = PX_STATUS_UNKNOWN;
-		q.req = NULL;
+		if (obj->source != PX_SRC_NETWORK) {
+			OCSP_REQUEST_free(q.req);
+			q.req = NULL;
+		}
 		memset(&info, 0, sizeof(info));
 		if (obj->der == NULL ||
 		    validate(&q, obj->der, obj->len, NULL, &info, NULL, NULL) !=

@@ -47,4 +47,13 @@ enum px_status px_ocsp_stapled(const struct px_ocsp_ctx *c,
 int px_ocsp_key(X509 *cert, X509 *issuer, const EVP_MD *md, const char *url,
     char **keyp) PX_WUR;
 
+/*
+ * The validator of px_ocsp_query() for a response to req (DER, or NULL
+ * without a nonce), as the retrieval helper rebuilds it.  c must outlive
+ * it.  Returns 0 with *statep (free with px_ocsp_validator_free()).
+ */
+int px_ocsp_validator(const struct px_ocsp_ctx *c, const unsigned char *req,
+    size_t req_len, struct px_validator *v, void **statep) PX_WUR;
+void px_ocsp_validator_free(void *state);
+
 #endif

@@ -102,6 +102,20 @@ int px_pkix_prefetch(struct px_pkix *px, time_t window,
         void *arg, const char *url, int r, const struct px_object *obj),
     void *arg) PX_WUR;
 
+/*
+ * Rebuilds a validator described as data (the retrieval helper): CRLs of
+ * spec's issuer (or any CA of the stores), certificates of its subject,
+ * OCSP responses for its certificate, judged at now.  Returns 0 with *statep
+ * (free with px_pkix_validator_free()), PX_ERR_BAD_FORMAT or PX_ERR_NOMEM.
+ */
+struct px_vspec;
+struct px_validator;
+int px_pkix_validator(struct px_pkix *px, const struct px_vspec *spec,
+    time_t now, struct px_validator *v, void **statep) PX_WUR;
+void px_pkix_validator_free(void *state);
+/* The caches of px (the retrieval helper's network step). */
+struct px_cache *px_pkix_cache(struct px_pkix *px);
+
 /* Sets the clock of the caches (pkixctl --time); NULL restores time(). */
 void px_pkix_set_clock(struct px_pkix *px, time_t (*now)(void));
 

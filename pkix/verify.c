@@ -634,6 +634,22 @@ out:
 	return r;
 }
 
+/* The CRL validator as data, for the retrieval helper. */
+static int
+describe_crl(void *arg, struct px_vspec *s)
+{
+	const struct crl_check *cc = arg;
+	int n;
+
+	s->kind = PX_KIND_CRL;
+	if (cc->issuer == NULL)
+		return 0;
+	if ((n = i2d_X509(cc->issuer, &s->issuer)) <= 0)
+		return PX_ERR_NOMEM;
+	s->issuer_len = (size_t)n;
+	return 0;
+}
+
 static int
 check_crl_index(
     void *arg, const struct px_blob *idx, const unsigned char sha256[32])
@@ -650,7 +666,8 @@ int
 px_pkix_fetch_crl(struct px_pkix *px, const char *url, struct px_object **objp)
 {
 	struct crl_check cc = { NULL, px };
-	struct px_validator v = { validate_crl, check_crl_index, &cc };
+	struct px_validator v = { validate_crl, check_crl_index, &cc,
+		describe_crl, NULL, 0 };
 	struct px_budget b;
 
 	px_budget_init(&b, px->cfg);
@@ -671,7 +688,8 @@ prefetch_one(void *arg, const char *dir, const struct px_meta *m)
 {
 	struct prefetch *pf = arg;
 	struct crl_check cc = { NULL, pf->px };
-	struct px_validator v = { validate_crl, check_crl_index, &cc };
+	struct px_validator v = { validate_crl, check_crl_index, &cc,
+		describe_crl, NULL, 0 };
 	struct px_object *obj = NULL;
 	struct px_budget b;
 	int r;
@@ -719,7 +737,8 @@ fetch_crl(struct rev *v, STACK_OF(DIST_POINT) *dps, X509 *cert, X509 *issuer,
     const struct px_crl *base, char *why, size_t len)
 {
 	struct crl_check cc = { issuer, v->px };
-	struct px_validator val = { validate_crl, check_crl_index, &cc };
+	struct px_validator val = { validate_crl, check_crl_index, &cc,
+		describe_crl, NULL, 0 };
 	struct px_object *obj = NULL;
 	struct px_crl *c = NULL;
 	DIST_POINT *dp;
@@ -1368,6 +1387,20 @@ struct cert_check {
 	const char *url;       /* where it came from, for messages */
 };
 
+/* The AIA validator as data, for the retrieval helper. */
+static int
+describe_issuers(void *arg, struct px_vspec *s)
+{
+	const struct cert_check *cc = arg;
+	int n;
+
+	s->kind = PX_KIND_CERT;
+	if ((n = i2d_X509_NAME(cc->want, &s->subject)) <= 0)
+		return PX_ERR_NOMEM;
+	s->subject_len = (size_t)n;
+	return 0;
+}
+
 /* The validator for AIA objects: CA certificates of the name looked for. */
 static int
 validate_issuers(void *arg, const unsigned char *der, size_t len,
@@ -1427,7 +1460,8 @@ fetch_issuers(
 	ACCESS_DESCRIPTION *ad;
 	struct px_object *obj;
 	struct cert_check cc;
-	struct px_validator val = { validate_issuers, NULL, &cc };
+	struct px_validator val = { validate_issuers, NULL, &cc,
+		describe_issuers, NULL, 0 };
 	X509 *child = leaf, *x;
 	const char *url;
 	int depth, i, j, added;
@@ -1614,4 +1648,113 @@ out:
 	free(b);
 	px_result_free(res);
 	return r;
+}
+
+/* ---- validators rebuilt from data (the retrieval helper) ---- */
+
+struct vstate {
+	enum px_kind kind;
+	struct crl_check crl;
+	struct cert_check cert;
+	X509_NAME *want;
+	X509 *issuer, *subject;
+	struct rev rev; /* OCSP: a delegated responder checked by CRL */
+	struct px_ocsp_ctx ocsp;
+	void *ocsp_state;
+};
+
+static X509 *
+vstate_cert(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+
+	if (der == NULL || len > LONG_MAX)
+		return NULL;
+	return d2i_X509(NULL, &p, (long)len);
+}
+
+int
+px_pkix_validator(struct px_pkix *px, const struct px_vspec *spec, time_t now,
+    struct px_validator *v, void **statep)
+{
+	struct vstate *st;
+	const unsigned char *p;
+	const EVP_MD *md;
+	int r = PX_ERR_BAD_FORMAT;
+
+	*statep = NULL;
+	memset(v, 0, sizeof(*v));
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return PX_ERR_NOMEM;
+	st->kind = spec->kind;
+	switch (spec->kind) {
+	case PX_KIND_CRL:
+		if (spec->issuer != NULL &&
+		    (st->issuer = vstate_cert(
+		         spec->issuer, spec->issuer_len)) == NULL)
+			goto fail;
+		st->crl.issuer = st->issuer;
+		st->crl.px = px;
+		v->validate = validate_crl;
+		v->check_index = check_crl_index;
+		v->arg = &st->crl;
+		v->describe = describe_crl;
+		break;
+	case PX_KIND_CERT:
+		p = spec->subject;
+		if (p == NULL || spec->subject_len > LONG_MAX ||
+		    (st->want = d2i_X509_NAME(
+		         NULL, &p, (long)spec->subject_len)) == NULL)
+			goto fail;
+		st->cert.want = st->want;
+		st->cert.url = spec->url != NULL ? spec->url : "AIA";
+		v->validate = validate_issuers;
+		v->arg = &st->cert;
+		v->describe = describe_issuers;
+		break;
+	case PX_KIND_OCSP:
+		if ((st->subject = vstate_cert(spec->cert, spec->cert_len)) ==
+		        NULL ||
+		    (st->issuer = vstate_cert(
+		         spec->issuer, spec->issuer_len)) == NULL ||
+		    spec->md == NULL ||
+		    (md = EVP_get_digestbyname(spec->md)) == NULL)
+			goto fail;
+		st->rev.px = px;
+		st->rev.now = now;
+		px_budget_init(&st->rev.budget, px->cfg);
+		ocsp_ctx(&st->rev, st->subject, st->issuer, &st->ocsp);
+		st->ocsp.md = md;
+		if ((r = px_ocsp_validator(&st->ocsp, spec->request,
+		         spec->request_len, v, &st->ocsp_state)) != 0)
+			goto fail;
+		break;
+	default: goto fail;
+	}
+	*statep = st;
+	return 0;
+fail:
+	ERR_clear_error();
+	px_pkix_validator_free(st);
+	return r;
+}
+
+void
+px_pkix_validator_free(void *state)
+{
+	struct vstate *st = state;
+
+	if (st == NULL)
+		return;
+	px_ocsp_validator_free(st->ocsp_state);
+	X509_NAME_free(st->want);
+	X509_free(st->issuer);
+	X509_free(st->subject);
+	free(st);
+}
+
+struct px_cache *
+px_pkix_cache(struct px_pkix *px)
+{
+	return px->cache;
 }

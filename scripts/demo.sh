@@ -65,7 +65,7 @@ revocation = require
 [cache]
 machine_dir = $T/cache
 [fetch]
-transport_dir = $top/build/.libs
+helper = $top/build/pkix-fetch
 url_timeout = 5s
 CONF
 chmod 600 "$T/etc/pam_pkix.conf"

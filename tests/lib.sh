@@ -5,7 +5,7 @@
 set -u
 : "${PX_SRCDIR:?run through make check}" "${PKIXCTL:?run through make check}"
 OPENSSL=${OPENSSL:-openssl}
-PX_TRANSPORT_DIR=${PX_BUILDDIR:-$(dirname "$PKIXCTL")}/.libs
+PX_HELPER=${PX_BUILDDIR:-$(dirname "$PKIXCTL")}/pkix-fetch
 
 PX_T=$(mktemp -d "${TMPDIR:-/tmp}/pam_pkix-test.XXXXXX")
 chmod 700 "$PX_T"
@@ -89,6 +89,8 @@ make_pki() {
 }
 
 # scenario NAME "INTERMEDIATES" "CRLS" [CONFIG LINES...]
+# PX_HELPER_ENV (NAME=VALUE words) becomes the retrieval helper's
+# environment (helper_environment): nothing of the caller's reaches it.
 # Makes $PX_T/NAME/{ca,int,crl,dis} with root.pem as the only trusted root,
 # the named certificates (from $PKI/certs) as intermediates, the named CRL
 # files (from $PKI/crl, name with extension) and disallowed.pem; then
@@ -116,12 +118,34 @@ scenario() {
 		echo "[cache]"
 		echo "machine_dir = $d/cache"
 		echo "[fetch]"
-		echo "transport_dir = $PX_TRANSPORT_DIR"
+		echo "helper = $PX_HELPER"
+		# The helper's whole environment comes from the configuration.
+		for f in ${PX_HELPER_ENV:-}; do echo "helper_environment = $f"; done
 		echo "[revocation]"
 		for f in "$@"; do echo "$f"; done
 	} > "$d/conf"
 	chmod 600 "$d/conf"
 	CONF=$d/conf
+}
+
+# mkleaf NAME URL...: a login certificate of the issuing CA whose CRL
+# distribution points are the URLs, in $PKI/certs/NAME.pem (for servers the
+# PKI script cannot know: dead ones, other ports).
+mkleaf() {
+	local name=$1 cdp="" u
+	shift
+	for u in "$@"; do cdp="${cdp:+$cdp, }URI:$u"; done
+	printf '[e]\nbasicConstraints = critical, CA:false\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\nauthorityKeyIdentifier = keyid:always\ncrlDistributionPoints = %s\n' \
+		"$cdp" > "$PX_T/$name.ext"
+	"$OPENSSL" req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$PX_T/$name.key" -subj "/CN=$name" -out "$PX_T/$name.csr" 2> /dev/null &&
+		"$OPENSSL" x509 -req -in "$PX_T/$name.csr" -CA "$PKI/certs/issuing.pem" \
+			-CAkey "$PKI/keys/issuing.pem" -set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" \
+			-days 30 -extfile "$PX_T/$name.ext" -extensions e \
+			-out "$PKI/certs/$name.pem" 2> /dev/null || {
+		echo "Bail out! mkleaf $name failed"
+		exit 1
+	}
 }
 
 verify() { run "$PKIXCTL" --config "$CONF" verify "$@"; }

@@ -221,6 +221,8 @@ start_kdc() {
 	export KRB5_CONFIG=$KRB_DIR/krb5.conf KRB5_KDC_PROFILE=$KRB_DIR/kdc.conf
 	export KRB5RCACHEDIR=$KRB_DIR/rcache KRB5CCNAME=FILE:$KRB_DIR/ccache
 	export KRB5_KTNAME=FILE:$KRB_DIR/none.keytab
+	# The retrieval helper's environment, through the configuration.
+	PX_HELPER_ENV="KRB5_CONFIG=$KRB_DIR/krb5.conf KRB5RCACHEDIR=$KRB_DIR/rcache KRB5_KTNAME=FILE:$KRB_DIR/none.keytab"
 	{
 		kdb5_util -r EXAMPLE.TEST create -s -P masterpw
 		for p in ldap/localhost ldap/127.0.0.1 "ldap/$fqdn" host/client.example.test; do

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include <openssl/ec.h>
@@ -391,33 +392,69 @@ test_offline_backoff(void **state)
 {
 	struct px_offline *o;
 	char note[160];
-	const char *url = "http://dead.example.test/x.crl";
-	char hex[PX_KEY_HEX];
+	const char *server = "http://dead.example.test:80";
 	long expect[] = { 15, 30, 60, 120, 240, 480, 960, 1800, 1800 };
 	size_t i;
 
-	px_cache_key(url, hex);
-	assert_int_equal(px_offline_new(NULL, &o), 0);
+	assert_int_equal(px_offline_new(NULL, NULL, &o), 0);
 	px_offline_set_clock(o, clock_fake);
 	fake_now = 1000;
-	assert_int_equal(px_offline_check(o, url, hex, note, sizeof(note)), 0);
+	assert_int_equal(px_offline_check(o, server, note, sizeof(note)), 0);
 	for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
-		px_offline_failed(o, url, hex);
+		px_offline_failed(o, server);
 		assert_int_equal(
-		    px_offline_check(o, url, hex, note, sizeof(note)), 1);
+		    px_offline_check(o, server, note, sizeof(note)), 1);
 		fake_now += expect[i] - 1;
 		assert_int_equal(
-		    px_offline_check(o, url, hex, note, sizeof(note)), 1);
+		    px_offline_check(o, server, note, sizeof(note)), 1);
 		fake_now += 1;
-		if (px_offline_check(o, url, hex, note, sizeof(note)) != 0)
+		/* Its retry time: this process may probe it. */
+		if (px_offline_check(o, server, note, sizeof(note)) != 2)
 			fail_msg("step %zu: still offline after %ld s", i,
 			    expect[i]);
 	}
-	px_offline_succeeded(o, url, hex);
-	px_offline_failed(o, url, hex);
+	px_offline_succeeded(o, server);
+	assert_int_equal(px_offline_check(o, server, note, sizeof(note)), 0);
+	px_offline_failed(o, server);
 	fake_now += 15;
-	assert_int_equal(px_offline_check(o, url, hex, note, sizeof(note)), 0);
+	assert_int_equal(px_offline_check(o, server, note, sizeof(note)), 2);
 	px_offline_free(o);
+}
+
+/* Two processes sharing a list: when the retry time comes, one probes and
+ * the other fails fast until the probe's result is recorded. */
+static void
+test_offline_one_probe(void **state)
+{
+	struct px_offline *a, *b;
+	struct px_cdir d;
+	char dir[] = "/tmp/pam_pkix-unit.XXXXXX", note[160];
+	const char *server = "http://dead.example.test:80";
+
+	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0755);
+	assert_int_equal(px_cdir_open(dir, 0, &d), 0);
+	assert_int_equal(px_offline_new(&d, &d, &a), 0);
+	assert_int_equal(px_offline_new(&d, &d, &b), 0);
+	px_offline_set_clock(a, clock_fake);
+	px_offline_set_clock(b, clock_fake);
+	fake_now = 5000;
+	px_offline_failed(a, server);
+	assert_int_equal(px_offline_check(b, server, note, sizeof(note)), 1);
+	fake_now += 15;
+	assert_int_equal(px_offline_check(a, server, note, sizeof(note)), 2);
+	assert_int_equal(px_offline_check(b, server, note, sizeof(note)), 1);
+	px_offline_succeeded(a, server);
+	assert_int_equal(px_offline_check(b, server, note, sizeof(note)), 0);
+	px_offline_free(a);
+	px_offline_free(b);
+	px_cdir_close(&d);
+	{
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+	}
 }
 
 static void
@@ -451,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_index_bounds),
 		cmocka_unit_test(test_asn1_time),
 		cmocka_unit_test(test_offline_backoff),
+		cmocka_unit_test(test_offline_one_probe),
 		cmocka_unit_test(test_budget),
 	};
 
