@@ -68,15 +68,29 @@ spawn_env(const struct px_config *cfg)
 	return env;
 }
 
-/* Waits for the helper's first process, which forks the worker and exits
- * at once, so that no zombie is left in a long-lived host. */
+/*
+ * Reaps the helper's first process, which forks the worker and exits at
+ * once, so that no zombie is left in a long-lived host.  One still running
+ * now is not the helper we know: it is stopped.
+ */
 static void
-spawn_reap(pid_t pid, long deadline_ms)
+spawn_reap(pid_t pid)
 {
+	long end = px_now_ms() + 200;
 	int status;
 
-	while (waitpid(pid, &status, WNOHANG) == 0 && px_now_ms() < deadline_ms)
-		usleep(2000);
+	/* (A moment's grace: it may not have been scheduled yet.) */
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (px_now_ms() >= end)
+			goto stop;
+		usleep(1000);
+	}
+	return;
+stop:
+	px_error(
+	    "retrieval helper: process %ld did not detach; stopped", (long)pid);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
 }
 
 static int
@@ -194,11 +208,11 @@ px_spawn_run(const struct px_config *cfg, const struct px_proto *req,
 	}
 	spawn_close(&sv[1]);
 	spawn_close(&lk);
-	spawn_reap(pid, deadline_ms);
-	if ((r = spawn_write(sv[0], req->buf, req->len, deadline_ms)) != 0)
-		goto out;
-	shutdown(sv[0], SHUT_WR);
-	r = spawn_read(sv[0], reply, deadline_ms);
+	if ((r = spawn_write(sv[0], req->buf, req->len, deadline_ms)) == 0) {
+		shutdown(sv[0], SHUT_WR);
+		r = spawn_read(sv[0], reply, deadline_ms);
+	}
+	spawn_reap(pid);
 out:
 	spawn_close(&sv[0]);
 	spawn_close(&sv[1]);

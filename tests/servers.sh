@@ -264,6 +264,29 @@ while True:
 	wait_port "$1"
 }
 
+# start_synhole PORT: a server whose SYNs go unanswered, like a firewall
+# that drops them: a listener that never accepts, its queue (backlog 0)
+# filled by two connections of its own; the kernel drops further SYNs.
+start_synhole() {
+	/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(0)
+fill = []
+for i in range(2):
+    c = socket.socket()
+    c.setblocking(False)
+    try:
+        c.connect(("127.0.0.1", int(sys.argv[1])))
+    except BlockingIOError:
+        pass
+    fill.append(c)
+time.sleep(100000)' "$1" &
+	px_pids="$px_pids $!"
+	sleep 0.5
+}
+
 # start_ocsp PORT SIGNER: `openssl ocsp` answering for the issuing CA from
 # $PKI/ocsp/index.txt, signing as SIGNER (a certificate name of $PKI/certs
 # with its key in $PKI/keys), responses valid 60 minutes, behind a relay on
