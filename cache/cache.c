@@ -190,6 +190,29 @@ px_cache_offline_succeeded(struct px_cache *c, const struct px_url *pu)
 }
 
 /*
+ * A refused URL as it may be shown: it can hold what no accepted URL does,
+ * and its spaces and quotes would make fields of their own in a trace or
+ * log line (a backslash is escaped too, so that the escapes are unambiguous;
+ * control characters are left to px_sanitize()).
+ */
+static const char *
+cache_url_shown(const char *url, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *url != '\0' && o + 5 < len; url++) {
+		if (*url == ' ' || *url == '"' || *url == '\\') {
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x",
+			    (unsigned char)*url);
+			continue;
+		}
+		buf[o++] = *url;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/*
  * Parses the URL of a retrieval (for an object keyed otherwise, its server
  * and the URL asked) before anything is done with it.  Returns 0 with the
  * server's URL in *pu, or PX_ERR_BAD_URL (logged, traced).
@@ -199,6 +222,7 @@ cache_url_refused(const char *url, const struct px_fetch *f, struct px_url *pu)
 {
 	struct px_url asked;
 	const char *why;
+	char shown[512];
 
 	if (px_url_parse(f != NULL ? f->responder : url, pu) != 0)
 		why = pu->why;
@@ -208,10 +232,11 @@ cache_url_refused(const char *url, const struct px_fetch *f, struct px_url *pu)
 		why = "OCSP is asked over HTTP only";
 	else
 		return 0;
-	px_warn("%s: URL refused: %s", url, why);
+	cache_url_shown(url, shown, sizeof(shown));
+	px_warn("%s: URL refused: %s", shown, why);
 	px_trace("%s source=none status=0 bytes=0 ms=0 error=\"URL refused: "
 	         "%s\"",
-	    url, why);
+	    shown, why);
 	return PX_ERR_BAD_URL;
 }
 

@@ -96,9 +96,19 @@ put(struct off_entry **vp, size_t *np, const char *hex, const char *url,
 
 	if ((u = strdup(url)) == NULL)
 		return PX_ERR_NOMEM;
-	if ((e = find(*vp, *np, hex)) == NULL) {
-		if (*np >= OFFLINE_MAX_ENTRIES ||
-		    (v = reallocarray(*vp, *np + 1, sizeof(*v))) == NULL) {
+	if ((e = find(*vp, *np, hex)) == NULL && *np >= OFFLINE_MAX_ENTRIES) {
+		/* Full: the record that blocks least makes room, so that a
+		 * list filled by URLs of self-made certificates still takes
+		 * the next server found unreachable. */
+		size_t i, k = 0;
+
+		for (i = 1; i < *np; i++)
+			if ((*vp)[i].retry_at < (*vp)[k].retry_at)
+				k = i;
+		e = &(*vp)[k];
+		snprintf(e->hex, sizeof(e->hex), "%s", hex);
+	} else if (e == NULL) {
+		if ((v = reallocarray(*vp, *np + 1, sizeof(*v))) == NULL) {
 			free(u);
 			return PX_ERR_NOMEM;
 		}
@@ -129,7 +139,8 @@ drop(struct off_entry *v, size_t *np, const char *hex)
  * One record of the machine's list, read as strictly as it is written:
  * four fields, the key the hash of its URL, the URL one the parser takes,
  * the interval within the backoff's range and retry_at no later than
- * now + that interval.  Returns 0, or PX_ERR_BAD_FORMAT (dropped).
+ * now + that interval.  Returns 0, 1 (a record whose wait ended more than
+ * PX_OFFLINE_MAX ago: dropped quietly), or PX_ERR_BAD_FORMAT (dropped).
  */
 static int
 parse_record(char *line, time_t now, char *hex, char **urlp, time_t *retryp,
@@ -155,6 +166,10 @@ parse_record(char *line, time_t now, char *hex, char **urlp, time_t *retryp,
 	px_cache_key(f[3], want);
 	if (strcmp(want, f[0]) != 0)
 		return PX_ERR_BAD_FORMAT;
+	/* Its wait ended longer ago than the longest backoff: it blocks
+	 * nothing and is forgotten (the list would otherwise only grow). */
+	if ((time_t)retry + PX_OFFLINE_MAX < now)
+		return 1;
 	/* A clock set back, or a hand-made file: never longer than the
 	 * backoff says. */
 	if ((time_t)retry > now + (time_t)interval)
@@ -173,7 +188,7 @@ px_offline_parse(
 	char *line, *next, *url, hex[PX_KEY_HEX];
 	time_t retry;
 	long interval;
-	int bad = 0;
+	int bad = 0, r;
 
 	*vp = NULL;
 	*np = 0;
@@ -186,9 +201,10 @@ px_offline_parse(
 			break;
 		}
 		*next++ = '\0';
-		if (parse_record(line, now, hex, &url, &retry, &interval) !=
-		    0) {
-			bad++;
+		if ((r = parse_record(
+		         line, now, hex, &url, &retry, &interval)) != 0) {
+			if (r < 0)
+				bad++;
 			continue;
 		}
 		if (put(vp, np, hex, url, retry, interval) != 0)

@@ -25,5 +25,8 @@
 #define PX_AIA_MAX_BYTES                                                       \
 	(256 * 1024)        /* one object, DER certificate or PKCS#7 */
 #define PX_AIA_MAX_CERTS 64 /* certificates of one object, and of all */
+/* caIssuers URLs tried per certificate: each is a request of up to
+ * url_timeout to a place the certificate chose. */
+#define PX_AIA_MAX_URLS 4
 
 #endif

@@ -1464,7 +1464,7 @@ fetch_issuers(
 		describe_issuers, NULL, 0 };
 	X509 *child = leaf, *x;
 	const char *url;
-	int depth, i, j, added;
+	int depth, i, j, added, tried;
 
 	*out = NULL;
 	if ((got = sk_X509_new_null()) == NULL)
@@ -1472,7 +1472,7 @@ fetch_issuers(
 	for (depth = 0; depth < PX_AIA_DEPTH && child != NULL; depth++) {
 		cc.want = X509_get_issuer_name(child);
 		aia = X509_get_ext_d2i(child, NID_info_access, NULL, NULL);
-		added = 0;
+		added = tried = 0;
 		for (i = 0; aia != NULL && i < sk_ACCESS_DESCRIPTION_num(aia) &&
 		     !added;
 		     i++) {
@@ -1480,6 +1480,12 @@ fetch_issuers(
 			if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers ||
 			    ad->location->type != GEN_URI)
 				continue;
+			if (++tried > PX_AIA_MAX_URLS) {
+				px_warn("more than %d caIssuers URLs in one "
+				        "certificate: the others are not tried",
+				    PX_AIA_MAX_URLS);
+				break;
+			}
 			url = (const char *)ASN1_STRING_get0_data(
 			    ad->location->d.uniformResourceIdentifier);
 			if ((size_t)ASN1_STRING_length(
