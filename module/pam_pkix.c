@@ -360,19 +360,15 @@ fatal(int r)
  * the first one was refused; returns that reason.
  */
 static int
-choose(pam_handle_t *pamh, const struct px_config *cfg, struct px_card *card,
+choose(pam_handle_t *pamh, struct px_pkix *px, struct px_card *card,
     const unsigned int *cand, unsigned int ncand, unsigned int *chosenp)
 {
-	struct px_pkix *px = NULL;
 	STACK_OF(X509) *extra = NULL;
 	char detail[256], first_detail[256], subject[PX_SUBJECT_LOG_MAX];
 	unsigned int k;
 	int r, first = 0, proved = 1;
 
 	first_detail[0] = '\0';
-
-	if ((r = validator(cfg, &px)) != 0)
-		goto out;
 	for (k = 0; k < ncand; k++) {
 		subject_of(
 		    px_card_cert(card, cand[k]), subject, sizeof(subject));
@@ -415,7 +411,58 @@ choose(pam_handle_t *pamh, const struct px_config *cfg, struct px_card *card,
 		tell(pamh, "(%u certificates of the card were refused)", ncand);
 out:
 	sk_X509_free(extra);
-	px_pkix_free(px);
+	return r;
+}
+
+/*
+ * Keeps the candidates whose certificate chains to a trusted root (the
+ * path alone, no revocation), so that the PIN is typed only into a token
+ * whose certificate a trusted CA issued: a self-made token that maps to a
+ * user never sees that user's PIN (nor, with try_first_pass, the password
+ * of an earlier module).  Returns 0, or the first one's reason (told).
+ */
+static int
+trusted(pam_handle_t *pamh, struct px_pkix *px, const struct px_card *card,
+    unsigned int *cand, unsigned int *ncandp)
+{
+	STACK_OF(X509) *extra = NULL;
+	struct px_result *res = NULL;
+	char subject[PX_SUBJECT_LOG_MAX], detail[256] = "";
+	unsigned int k, kept = 0;
+	int r, first = 0;
+
+	for (k = 0; k < *ncandp; k++) {
+		sk_X509_free(extra);
+		extra = NULL;
+		px_result_free(res);
+		res = NULL;
+		if ((r = others(card, cand[k], &extra)) != 0 ||
+		    (r = px_verify_path(px, px_card_cert(card, cand[k]), extra,
+		         time(NULL), &res)) != 0)
+			goto out;
+		if (res->decision == PX_ACCEPTED) {
+			cand[kept++] = cand[k];
+			continue;
+		}
+		subject_of(
+		    px_card_cert(card, cand[k]), subject, sizeof(subject));
+		px_notice("certificate %s refused before the PIN: %s", subject,
+		    res->detail);
+		if (first == 0) {
+			first =
+			    res->reason != 0 ? res->reason : PX_ERR_UNTRUSTED;
+			snprintf(detail, sizeof(detail), "%s", res->detail);
+		}
+	}
+	*ncandp = kept;
+	r = 0;
+	if (kept == 0) {
+		tell(pamh, "Certificate refused: %s", detail);
+		r = first;
+	}
+out:
+	px_result_free(res);
+	sk_X509_free(extra);
 	return r;
 }
 
@@ -425,6 +472,7 @@ authenticate(pam_handle_t *pamh, int argc, const char **argv)
 	struct args a;
 	struct px_config *cfg = NULL;
 	struct px_card *card = NULL;
+	struct px_pkix *px = NULL;
 	const void *item = NULL;
 	const char *user;
 	char found[PX_USER_NAME_MAX], subject[PX_SUBJECT_LOG_MAX];
@@ -445,9 +493,12 @@ authenticate(pam_handle_t *pamh, int argc, const char **argv)
 	if ((r = candidates(pamh, cfg, card, user, found, sizeof(found), cand,
 	         &ncand)) != 0)
 		goto out;
+	if ((r = validator(cfg, &px)) != 0 ||
+	    (r = trusted(pamh, px, card, cand, &ncand)) != 0)
+		goto out;
 	if ((r = card_login(pamh, &a, card)) != 0)
 		goto out;
-	if ((r = choose(pamh, cfg, card, cand, ncand, &chosen)) != 0)
+	if ((r = choose(pamh, px, card, cand, ncand, &chosen)) != 0)
 		goto out;
 	if (user == NULL &&
 	    (rc = pam_set_item(pamh, PAM_USER, found)) != PAM_SUCCESS) {
@@ -464,6 +515,7 @@ authenticate(pam_handle_t *pamh, int argc, const char **argv)
 	    found, subject, chosen + 1, px_card_ncerts(card), k);
 	r = 0;
 out:
+	px_pkix_free(px);
 	px_card_close(card);
 	px_config_free(cfg);
 	px_trace_set_sink(NULL, NULL);

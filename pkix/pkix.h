@@ -82,6 +82,15 @@ int px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
     struct px_result **resp) PX_WUR;
 void px_result_free(struct px_result *res);
 
+/*
+ * Like px_verify() without revocation checks (AIA still fetched): whether
+ * leaf chains to a trusted root, is fit for login and not disallowed.  The
+ * PAM module asks this before it gives a PIN to a token.  Returns as
+ * px_verify(); the decision is PX_ACCEPTED when a path validates.
+ */
+int px_verify_path(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
+    time_t now, struct px_result **resp) PX_WUR;
+
 struct px_object;
 /*
  * Fetches the CRL at url through the caches (pkixctl fetch): it must be

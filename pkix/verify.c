@@ -458,6 +458,7 @@ struct rev {
 	struct px_budget budget;
 	const unsigned char *stapled; /* the leaf's stapled OCSP response */
 	size_t stapled_len;
+	int path_only; /* px_verify_path(): no revocation checks */
 };
 
 static const char *
@@ -1214,6 +1215,8 @@ check_chain(struct rev *v, struct chain *ch, struct outcome *o)
 		o->r = r;
 		return 0;
 	}
+	if (v->path_only)
+		return 0;
 	/* Seed 003: revocation is checked from the root down to the leaf. */
 	for (i = ch->n - 2; i >= 0; i--) {
 		s = check_revocation(
@@ -1537,9 +1540,29 @@ fetch_issuers(
 	return 0;
 }
 
+static int verify_run(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
+    const unsigned char *stapled, size_t stapled_len, time_t now, int path_only,
+    struct px_result **resp);
+
 int
 px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
     const unsigned char *stapled, size_t stapled_len, time_t now,
+    struct px_result **resp)
+{
+	return verify_run(
+	    px, leaf, untrusted, stapled, stapled_len, now, 0, resp);
+}
+
+int
+px_verify_path(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
+    time_t now, struct px_result **resp)
+{
+	return verify_run(px, leaf, untrusted, NULL, 0, now, 1, resp);
+}
+
+static int
+verify_run(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
+    const unsigned char *stapled, size_t stapled_len, time_t now, int path_only,
     struct px_result **resp)
 {
 	struct build *b = NULL;
@@ -1547,7 +1570,7 @@ px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 	struct chain path;
 	struct outcome o, best;
 	struct px_result *res = NULL;
-	struct rev v = { px, now, { 0, 0 }, stapled, stapled_len };
+	struct rev v = { px, now, { 0, 0 }, stapled, stapled_len, path_only };
 	STACK_OF(X509) *fetched = NULL;
 	int i, r, lim, best_i = 0;
 
