@@ -202,8 +202,8 @@ cache_url_shown(const char *url, char *buf, size_t len)
 
 	for (; *url != '\0' && o + 5 < len; url++) {
 		if (*url == ' ' || *url == '"' || *url == '\\') {
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x",
-			    (unsigned char)*url);
+			o += (size_t)snprintf(
+			    buf + o, len - o, "\\x%02x", (unsigned char)*url);
 			continue;
 		}
 		buf[o++] = *url;
