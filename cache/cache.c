@@ -313,6 +313,147 @@ px_cache_get_by(struct px_cache *c, const char *key, enum px_kind kind,
 	return get(c, key, kind, f, budget, v, 0, objp);
 }
 
+/* One retrieval as it goes through the steps of get(). */
+struct get_state {
+	const char *url; /* the cache key */
+	enum px_kind kind;
+	const struct px_fetch *f;
+	const struct px_validator *v;
+	int force; /* revalidate even a fresh entry */
+	struct px_url pu;
+	char hex[PX_KEY_HEX];
+	struct entry e; /* what the caches hold, or the new object */
+	time_t resync;
+	long t0, timeout_ms;
+	int probe;   /* this process holds the server's probe */
+	int offline; /* the failure is the server's: crl_grace applies */
+	char note[160];
+};
+
+/* Step 1: the memory cache, then the disk caches.  Returns where a fresh
+ * entry came from (st->e holds it), or PX_SRC_NONE (st->e: what the disk
+ * holds). */
+static enum px_source
+get_cached(struct px_cache *c, struct get_state *st)
+{
+	time_t now = c->now();
+
+	if (!st->force && c->cfg->memory &&
+	    px_mem_get(st->url, st->resync, &st->e) == 0) {
+		if (px_fresh(&st->e.meta, now, st->resync)) {
+			px_cache_trace(st->url, PX_SRC_MEMORY, 0,
+			    st->e.meta.size, px_now_ms() - st->t0, "fresh");
+			return PX_SRC_MEMORY;
+		}
+		px_entry_clear(&st->e);
+	}
+	px_entry_load(c, st->hex, st->url, st->kind, st->v, &st->e);
+	if (st->force || !HAVE(&st->e) ||
+	    !px_fresh(&st->e.meta, now, st->resync))
+		return PX_SRC_NONE;
+	px_cache_trace(st->url, PX_SRC_DISK, 0, st->e.meta.size,
+	    px_now_ms() - st->t0, "fresh");
+	px_entry_remember(c, st->url, &st->e, now);
+	return PX_SRC_DISK;
+}
+
+/* Step 2: may the network be asked?  offline = yes, allowed_urls, the
+ * offline list (which may give this process the server's probe), the
+ * budget.  Returns 0 with st->timeout_ms, or a PX_ERR_* (traced). */
+static int
+get_may_fetch(
+    struct px_cache *c, struct get_state *st, struct px_budget *budget)
+{
+	int r = 0;
+
+	if (c->cfg->offline) {
+		r = PX_ERR_OFFLINE;
+		st->offline = 1;
+		snprintf(st->note, sizeof(st->note), "error=\"offline = yes\"");
+	} else if (!px_url_allowed(c->cfg, &st->pu)) {
+		r = PX_ERR_NOT_ALLOWED;
+		snprintf(st->note, sizeof(st->note),
+		    "error=\"not in allowed_urls\"");
+		px_warn("%s: not in allowed_urls; not fetched", st->url);
+	} else if ((st->probe = cache_offline_check(
+	                c, &st->pu, st->note, sizeof(st->note))) == 1) {
+		r = PX_ERR_OFFLINE;
+		st->offline = 1;
+	} else if ((st->timeout_ms = px_budget_next(budget)) <= 0) {
+		r = PX_ERR_TIMEOUT;
+		snprintf(
+		    st->note, sizeof(st->note), "error=\"time budget spent\"");
+	}
+	if (r != 0)
+		px_cache_trace(st->url, PX_SRC_OFFLINE, 0, 0,
+		    px_now_ms() - st->t0, st->note);
+	return r;
+}
+
+/* Step 3: the entry's lock (one retrieval per URL), then the disk again:
+ * another process may have stored it meanwhile.  Returns 0 with *lockfdp
+ * (-1 without a cache to write), 1 when the entry is fresh now, or a
+ * PX_ERR_* (traced). */
+static int
+get_lock(struct px_cache *c, struct get_state *st, int *lockfdp)
+{
+	time_t now;
+	int r;
+
+	*lockfdp = -1;
+	if (c->wdir == NULL)
+		return 0;
+	if ((r = cache_lock_wait(c, &st->pu, st->hex,
+	         px_now_ms() + st->timeout_ms, st->probe == 2, lockfdp,
+	         st->note, sizeof(st->note))) != 0) {
+		st->offline = r == PX_ERR_OFFLINE;
+		px_cache_trace(st->url, PX_SRC_OFFLINE, 0, 0,
+		    px_now_ms() - st->t0, st->note);
+		return r;
+	}
+	px_entry_clear(&st->e);
+	px_entry_load(c, st->hex, st->url, st->kind, st->v, &st->e);
+	now = c->now();
+	if (!st->force && HAVE(&st->e) &&
+	    px_fresh(&st->e.meta, now, st->resync)) {
+		px_disk_unlock(*lockfdp);
+		*lockfdp = -1;
+		px_entry_remember(c, st->url, &st->e, now);
+		px_cache_trace(st->url, PX_SRC_DISK, 0, st->e.len,
+		    px_now_ms() - st->t0,
+		    "fresh after waiting for another process");
+		return 1;
+	}
+	st->timeout_ms -= px_now_ms() - st->t0;
+	return 0;
+}
+
+/* Step 4: the network step (the retrieval helper, in a login process),
+ * under the lock.  Returns 0 with the object in st->e, or a PX_ERR_*. */
+static int
+get_network(
+    struct px_cache *c, struct get_state *st, int lockfd, enum px_source *srcp)
+{
+	struct px_job job;
+	int r;
+
+	job.url = st->url;
+	job.pu = &st->pu;
+	job.hex = st->hex;
+	job.kind = st->kind;
+	job.f = st->f;
+	job.timeout_ms = job.budget_ms = st->timeout_ms;
+	job.v = st->v;
+	job.lockfd = lockfd;
+	job.count_failure = 1;
+	r = c->net(c, &job, &st->e, srcp, st->note, sizeof(st->note));
+	if (r == 0)
+		px_entry_remember(c, st->url, &st->e, c->now());
+	else
+		st->offline = r == PX_ERR_TIMEOUT || r == PX_ERR_UNREACHABLE;
+	return r;
+}
+
 /*
  * force: revalidate with the server even when the entry is fresh.  f: how to
  * fetch when the key is not the URL (OCSP), or NULL.
@@ -322,103 +463,41 @@ get(struct px_cache *c, const char *url, enum px_kind kind,
     const struct px_fetch *f, struct px_budget *budget,
     const struct px_validator *v, int force, struct px_object **objp)
 {
-	char hex[PX_KEY_HEX], note[160] = "";
-	struct entry e;
-	struct px_url pu;
-	struct px_job job;
-	enum px_source src = PX_SRC_NONE;
-	long timeout_ms, t0 = px_now_ms();
-	time_t now = c->now(), resync;
-	int lockfd = -1, r, offline = 0, probe = 0;
+	struct get_state st;
+	enum px_source src = PX_SRC_NETWORK;
+	int lockfd = -1, r;
 
 	*objp = NULL;
-	px_entry_init(&e);
-	if ((r = cache_url_refused(url, f, &pu)) != 0)
+	memset(&st, 0, sizeof(st));
+	px_entry_init(&st.e);
+	st.url = url;
+	st.kind = kind;
+	st.f = f;
+	st.v = v;
+	st.force = force;
+	st.t0 = px_now_ms();
+	if ((r = cache_url_refused(url, f, &st.pu)) != 0)
 		return r;
-	resync = px_resync_time(c, now);
-	if (!force && c->cfg->memory && px_mem_get(url, resync, &e) == 0) {
-		if (px_fresh(&e.meta, now, resync)) {
-			px_cache_trace(url, PX_SRC_MEMORY, 0, e.meta.size,
-			    px_now_ms() - t0, "fresh");
-			return px_entry_hand_out(&e, PX_SRC_MEMORY, 0, objp);
-		}
-		px_entry_clear(&e);
-	}
-	px_cache_key(url, hex);
-	px_entry_load(c, hex, url, kind, v, &e);
-	if (!force && HAVE(&e) && px_fresh(&e.meta, now, resync)) {
-		px_cache_trace(url, PX_SRC_DISK, 0, e.meta.size,
-		    px_now_ms() - t0, "fresh");
-		px_entry_remember(c, url, &e, now);
-		return px_entry_hand_out(&e, PX_SRC_DISK, 0, objp);
-	}
-	if (c->cfg->offline) {
-		r = PX_ERR_OFFLINE;
-		offline = 1;
-		snprintf(note, sizeof(note), "error=\"offline = yes\"");
-	} else if (!px_url_allowed(c->cfg, &pu)) {
-		r = PX_ERR_NOT_ALLOWED;
-		snprintf(note, sizeof(note), "error=\"not in allowed_urls\"");
-		px_warn("%s: not in allowed_urls; not fetched", url);
-	} else if ((probe = cache_offline_check(c, &pu, note, sizeof(note))) ==
-	    1) {
-		r = PX_ERR_OFFLINE;
-		offline = 1;
-	} else if ((timeout_ms = px_budget_next(budget)) <= 0) {
-		r = PX_ERR_TIMEOUT;
-		snprintf(note, sizeof(note), "error=\"time budget spent\"");
-	} else {
-		r = 0;
-	}
-	if (r != 0) {
-		px_cache_trace(
-		    url, PX_SRC_OFFLINE, 0, 0, px_now_ms() - t0, note);
+	st.resync = px_resync_time(c, c->now());
+	px_cache_key(url, st.hex);
+	if ((src = get_cached(c, &st)) != PX_SRC_NONE)
+		return px_entry_hand_out(&st.e, src, 0, objp);
+	src = PX_SRC_NETWORK;
+	if ((r = get_may_fetch(c, &st, budget)) != 0 ||
+	    (r = get_lock(c, &st, &lockfd)) < 0)
 		goto fallback;
-	}
-	/* One download per URL at a time: the others wait, then read it. */
-	if (c->wdir != NULL) {
-		if ((r = cache_lock_wait(c, &pu, hex, px_now_ms() + timeout_ms,
-		         probe == 2, &lockfd, note, sizeof(note))) != 0) {
-			offline = r == PX_ERR_OFFLINE;
-			px_cache_trace(
-			    url, PX_SRC_OFFLINE, 0, 0, px_now_ms() - t0, note);
-			goto fallback;
-		}
-		px_entry_clear(&e);
-		px_entry_load(c, hex, url, kind, v, &e);
-		now = c->now();
-		if (!force && HAVE(&e) && px_fresh(&e.meta, now, resync)) {
-			px_disk_unlock(lockfd);
-			px_entry_remember(c, url, &e, now);
-			px_cache_trace(url, PX_SRC_DISK, 0, e.len,
-			    px_now_ms() - t0,
-			    "fresh after waiting for another process");
-			return px_entry_hand_out(&e, PX_SRC_DISK, 0, objp);
-		}
-		timeout_ms -= px_now_ms() - t0;
-	}
-	job.url = url;
-	job.pu = &pu;
-	job.hex = hex;
-	job.kind = kind;
-	job.f = f;
-	job.timeout_ms = job.budget_ms = timeout_ms;
-	job.v = v;
-	job.lockfd = lockfd;
-	job.count_failure = 1;
-	r = c->net(c, &job, &e, &src, note, sizeof(note));
+	if (r == 1)
+		return px_entry_hand_out(&st.e, PX_SRC_DISK, 0, objp);
+	r = get_network(c, &st, lockfd, &src);
 	px_disk_unlock(lockfd);
-	if (r == 0) {
-		px_entry_remember(c, url, &e, c->now());
-		return px_entry_hand_out(&e, src, 0, objp);
-	}
-	offline = r == PX_ERR_TIMEOUT || r == PX_ERR_UNREACHABLE;
+	if (r == 0)
+		return px_entry_hand_out(&st.e, src, 0, objp);
 fallback:
 	/* The network failed: the cached object while it is still valid. */
-	if (HAVE(&e) && px_usable(c, &e.meta, c->now(), offline)) {
+	if (HAVE(&st.e) && px_usable(c, &st.e.meta, c->now(), st.offline)) {
 		px_info("%s: using the cached copy (%s)", url, px_strerror(r));
-		return px_entry_hand_out(&e, PX_SRC_DISK, 1, objp);
+		return px_entry_hand_out(&st.e, PX_SRC_DISK, 1, objp);
 	}
-	px_entry_clear(&e);
+	px_entry_clear(&st.e);
 	return r;
 }
