@@ -165,7 +165,7 @@ validate(void *arg, const unsigned char *der, size_t len,
 		if (r != 0) {
 			snprintf(q->res->why, sizeof(q->res->why),
 			    "the response is signed by a certificate that is "
-			    "not an OCSP responder of the issuing CA (%s)",
+			    "not an OCSP responder of the issuing CA (%.100s)",
 			    sp1);
 			/* Not known good by CRL keeps its own code. */
 			if (r != PX_ERR_REVOKED &&
