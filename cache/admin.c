@@ -101,7 +101,8 @@ px_cache_delete(struct px_cache *c, enum px_kind kind)
 
 int
 px_cache_offline_list(struct px_cache *c,
-    int (*fn)(void *arg, const char *url, time_t retry_at, long interval),
+    int (*fn)(void *arg, const char *kind, const char *url, time_t retry_at,
+        long interval),
     void *arg)
 {
 	return px_offline_list(c->offline, fn, arg);

@@ -3,7 +3,8 @@
  * (machine, then user) -> network, by the rules of seed 003: plain GET
  * first, fresh until min(nextUpdate, fetched_at + max-age), conditional GET
  * when stale, one more request with max-age=0 for an object that arrives
- * already expired, the cached object when the network fails.
+ * already expired or older than the cached one (its Date, its CRL number
+ * or thisUpdate), the cached object when the network fails.
  *
  * Nothing enters a cache before the caller's validator accepted it.
  */
@@ -241,11 +242,27 @@ int px_ldap_map_user(const struct px_config *cfg, const char *user,
 /* Empties the process-wide memory cache (a module being unloaded). */
 void px_mem_flush_all(void);
 
-/* Lists the offline URLs (this process's and the machine's). */
+/* Lists the offline URLs (this process's and the machine's): servers
+ * (kind "server") and OCSP responders left alone (kind "ocsp"). */
 int px_cache_offline_list(struct px_cache *cache,
-    int (*fn)(void *arg, const char *url, time_t retry_at, long interval),
+    int (*fn)(void *arg, const char *kind, const char *url, time_t retry_at,
+        long interval),
     void *arg) PX_WUR;
-/* Empties the offline list.  Returns 0 or a PX_ERR_*. */
+/* Empties the offline list (both kinds).  Returns 0 or a PX_ERR_*. */
 int px_cache_offline_clear(struct px_cache *cache) PX_WUR;
+
+/*
+ * OCSP responders without a usable answer (an HTTP error, "unknown", a
+ * malformed or unauthorised response): not asked again for ocsp_retry, the
+ * CRLs meanwhile.  Kept beside the offline list, in the cache this process
+ * writes, so that short-lived processes share it.  held returns 1 (and
+ * *until) while url is left alone; failed records it (logged, once: the
+ * skipped verifications only trace it); answered takes it off.
+ */
+int px_cache_responder_held(
+    struct px_cache *cache, const char *url, time_t *until);
+void px_cache_responder_failed(
+    struct px_cache *cache, const char *url, const char *why);
+void px_cache_responder_answered(struct px_cache *cache, const char *url);
 
 #endif

@@ -14,18 +14,42 @@
 #include "../common/util.h"
 #include "offline.h"
 
-#define OFFLINE_FILE "offline"
-/* 2: "HEX RETRY_AT INTERVAL URL", the URL escaped (px_field_escape), HEX
- * its cache key; a file of another version is ignored and rewritten. */
-#define OFFLINE_MAGIC "pam_pkix-offline 2"
 #define OFFLINE_MAX_ENTRIES 4096
 #define OFFLINE_FILE_MAX (1024 * 1024)
+
+/*
+ * The lists, one record file each in the same format: "HEX RETRY_AT
+ * INTERVAL URL", the URL escaped (px_field_escape), HEX its cache key; a
+ * file of another version is ignored and rewritten.  The OCSP responders
+ * that gave no usable answer are a second list of this module rather than
+ * an entry kind of the servers' file: the servers' file keeps its format
+ * (and its readers), each list has its own interval range, and one object,
+ * the cache context's, holds both, so that pkixctl offline lists and
+ * clears both.
+ */
+struct off_kind {
+	const char *file;
+	const char *magic;
+	const char *name; /* in listings */
+	long min, max;    /* the range of an interval */
+};
+
+static const struct off_kind off_kinds[PX_OFF_NKINDS] = {
+	{ "offline", "pam_pkix-offline 2", "server", PX_OFFLINE_FIRST,
+	    PX_OFFLINE_MAX },
+	{ "ocsp-responders", "pam_pkix-ocsp-responders 1", "ocsp", 1,
+	    PX_OCSP_RETRY_MAX },
+};
+
+struct off_list {
+	struct off_entry *v;
+	size_t n;
+};
 
 struct px_offline {
 	const struct px_cdir *own;     /* where this process keeps its list */
 	const struct px_cdir *machine; /* also read */
-	struct off_entry *v;
-	size_t n;
+	struct off_list l[PX_OFF_NKINDS];
 	time_t (*now)(void);
 };
 
@@ -63,9 +87,12 @@ px_offline_entries_free(struct off_entry *v, size_t n)
 void
 px_offline_free(struct px_offline *o)
 {
+	int k;
+
 	if (o == NULL)
 		return;
-	px_offline_entries_free(o->v, o->n);
+	for (k = 0; k < PX_OFF_NKINDS; k++)
+		px_offline_entries_free(o->l[k].v, o->l[k].n);
 	free(o);
 }
 
@@ -136,15 +163,15 @@ drop(struct off_entry *v, size_t *np, const char *hex)
 }
 
 /*
- * One record of the machine's list, read as strictly as it is written:
- * four fields, the key the hash of its URL, the URL one the parser takes,
- * the interval within the backoff's range and retry_at no later than
- * now + that interval.  Returns 0, 1 (a record whose wait ended more than
- * PX_OFFLINE_MAX ago: dropped quietly), or PX_ERR_BAD_FORMAT (dropped).
+ * One record of a list, read as strictly as it is written: four fields,
+ * the key the hash of its URL, the URL one the parser takes, the interval
+ * within the kind's range and retry_at no later than now + that interval.
+ * Returns 0, 1 (a record whose wait ended longer ago than the kind's
+ * longest interval: dropped quietly), or PX_ERR_BAD_FORMAT (dropped).
  */
 static int
-parse_record(char *line, time_t now, char *hex, char **urlp, time_t *retryp,
-    long *intervalp)
+parse_record(const struct off_kind *k, char *line, time_t now, char *hex,
+    char **urlp, time_t *retryp, long *intervalp)
 {
 	char *f[4], *save = NULL, want[PX_KEY_HEX];
 	struct px_url u;
@@ -158,9 +185,9 @@ parse_record(char *line, time_t now, char *hex, char **urlp, time_t *retryp,
 	if (n != 4 || strtok_r(NULL, " ", &save) != NULL ||
 	    strlen(f[0]) != PX_KEY_HEX - 1 ||
 	    px_parse_uint(
-	        f[1], (uint64_t)now + PX_OFFLINE_MAX + 86400, &retry) != 0 ||
-	    px_parse_uint(f[2], PX_OFFLINE_MAX, &interval) != 0 ||
-	    interval < PX_OFFLINE_FIRST || px_field_unescape(f[3]) != 0 ||
+	        f[1], (uint64_t)now + (uint64_t)k->max + 86400, &retry) != 0 ||
+	    px_parse_uint(f[2], (uint64_t)k->max, &interval) != 0 ||
+	    (long)interval < k->min || px_field_unescape(f[3]) != 0 ||
 	    px_url_parse(f[3], &u) != 0)
 		return PX_ERR_BAD_FORMAT;
 	px_cache_key(f[3], want);
@@ -168,7 +195,7 @@ parse_record(char *line, time_t now, char *hex, char **urlp, time_t *retryp,
 		return PX_ERR_BAD_FORMAT;
 	/* Its wait ended longer ago than the longest backoff: it blocks
 	 * nothing and is forgotten (the list would otherwise only grow). */
-	if ((time_t)retry + PX_OFFLINE_MAX < now)
+	if ((time_t)retry + (time_t)k->max < now)
 		return 1;
 	/* A clock set back, or a hand-made file: never longer than the
 	 * backoff says. */
@@ -181,11 +208,12 @@ parse_record(char *line, time_t now, char *hex, char **urlp, time_t *retryp,
 	return 0;
 }
 
-int
-px_offline_parse(
-    char *text, size_t len, time_t now, struct off_entry **vp, size_t *np)
+static int
+off_parse(const struct off_kind *k, char *text, size_t len, time_t now,
+    struct off_entry **vp, size_t *np)
 {
 	char *line, *next, *url, hex[PX_KEY_HEX];
+	size_t ml = strlen(k->magic);
 	time_t retry;
 	long interval;
 	int bad = 0, r;
@@ -193,16 +221,16 @@ px_offline_parse(
 	*vp = NULL;
 	*np = 0;
 	if (memchr(text, '\0', len) != NULL ||
-	    strncmp(text, OFFLINE_MAGIC "\n", sizeof(OFFLINE_MAGIC)) != 0)
+	    strncmp(text, k->magic, ml) != 0 || text[ml] != '\n')
 		return PX_ERR_BAD_FORMAT;
-	for (line = text + sizeof(OFFLINE_MAGIC); *line != '\0'; line = next) {
+	for (line = text + ml + 1; *line != '\0'; line = next) {
 		if ((next = strchr(line, '\n')) == NULL) {
 			bad++; /* a torn last line */
 			break;
 		}
 		*next++ = '\0';
 		if ((r = parse_record(
-		         line, now, hex, &url, &retry, &interval)) != 0) {
+		         k, line, now, hex, &url, &retry, &interval)) != 0) {
 			if (r < 0)
 				bad++;
 			continue;
@@ -213,11 +241,18 @@ px_offline_parse(
 	return bad;
 }
 
+int
+px_offline_parse(
+    char *text, size_t len, time_t now, struct off_entry **vp, size_t *np)
+{
+	return off_parse(&off_kinds[PX_OFF_SERVER], text, len, now, vp, np);
+}
+
 /* Reads the list of d.  A list that cannot be read or parsed is empty
  * (and rewritten by the next update); bad records are dropped. */
 static int
-load(const struct px_offline *o, const struct px_cdir *d, struct off_entry **vp,
-    size_t *np)
+load(const struct px_offline *o, const struct off_kind *k,
+    const struct px_cdir *d, struct off_entry **vp, size_t *np)
 {
 	char path[PATH_MAX], *text = NULL;
 	size_t len;
@@ -227,7 +262,7 @@ load(const struct px_offline *o, const struct px_cdir *d, struct off_entry **vp,
 	*np = 0;
 	if (d == NULL)
 		return 0;
-	snprintf(path, sizeof(path), "%s/%s", d->path, OFFLINE_FILE);
+	snprintf(path, sizeof(path), "%s/%s", d->path, k->file);
 	if (access(path, F_OK) == -1)
 		return 0;
 	if ((r = px_read_file(
@@ -235,7 +270,7 @@ load(const struct px_offline *o, const struct px_cdir *d, struct off_entry **vp,
 		px_warn("%s: offline list ignored (%s)", path, px_strerror(r));
 		return 0;
 	}
-	r = px_offline_parse(text, len, o->now(), vp, np);
+	r = off_parse(k, text, len, o->now(), vp, np);
 	if (r == PX_ERR_BAD_FORMAT)
 		px_warn("%s: offline list ignored (not of this version)", path);
 	else if (r > 0)
@@ -254,11 +289,12 @@ enum off_op { OFF_PUT, OFF_REMOVE, OFF_CLAIM };
  * recorded.  Returns 1 when claimed (or put/removed), 0 otherwise.
  */
 static int
-update(struct px_offline *o, enum off_op op, const char *hex,
-    const char *server, time_t retry_at, long interval)
+update(struct px_offline *o, enum px_off_kind kind, enum off_op op,
+    const char *hex, const char *server, time_t retry_at, long interval)
 {
+	const struct off_kind *k = &off_kinds[kind];
 	const struct px_cdir *d = o->own;
-	char path[PATH_MAX], lockname[PX_KEY_HEX] = "offline";
+	char path[PATH_MAX], lockname[PX_KEY_HEX];
 	struct off_entry *v = NULL, *e;
 	size_t n = 0, i;
 	char *buf = NULL;
@@ -269,9 +305,10 @@ update(struct px_offline *o, enum off_op op, const char *hex,
 
 	if (d == NULL || !d->writable)
 		return op == OFF_CLAIM;
+	snprintf(lockname, sizeof(lockname), "%s", k->file);
 	if (px_disk_lock(d, lockname, px_now_ms() + 2000, &fd) != 0)
 		return 0;
-	if (load(o, d, &v, &n) != 0)
+	if (load(o, k, d, &v, &n) != 0)
 		goto out;
 	e = find(v, n, hex);
 	switch (op) {
@@ -295,7 +332,7 @@ update(struct px_offline *o, enum off_op op, const char *hex,
 	}
 	if ((f = open_memstream(&buf, &blen)) == NULL)
 		goto out;
-	fprintf(f, "%s\n", OFFLINE_MAGIC);
+	fprintf(f, "%s\n", k->magic);
 	for (i = 0; i < n; i++) {
 		char *esc = px_field_escape(v[i].url);
 
@@ -305,7 +342,7 @@ update(struct px_offline *o, enum off_op op, const char *hex,
 		free(esc);
 	}
 	if (fclose(f) == 0) {
-		snprintf(path, sizeof(path), "%s/%s", d->path, OFFLINE_FILE);
+		snprintf(path, sizeof(path), "%s/%s", d->path, k->file);
 		if (px_disk_write(d, path, buf, blen) != 0)
 			px_warn("%s: offline list not saved", path);
 		else
@@ -321,21 +358,23 @@ out:
 /* What is known of a server: this process's entry, the own list's and the
  * machine's; the latest retry time counts. */
 static int
-lookup(struct px_offline *o, const char *hex, struct off_entry *out)
+lookup(struct px_offline *o, enum px_off_kind kind, const char *hex,
+    struct off_entry *out)
 {
 	const struct px_cdir *dirs[2] = { o->own, o->machine };
+	struct off_list *l = &o->l[kind];
 	struct off_entry *e, *v;
 	size_t n;
 	int i, found = 0;
 
-	if ((e = find(o->v, o->n, hex)) != NULL) {
+	if ((e = find(l->v, l->n, hex)) != NULL) {
 		*out = *e;
 		found = 1;
 	}
 	for (i = 0; i < 2; i++) {
 		if (dirs[i] == NULL || (i == 1 && dirs[1] == dirs[0]))
 			continue;
-		if (load(o, dirs[i], &v, &n) != 0)
+		if (load(o, &off_kinds[kind], dirs[i], &v, &n) != 0)
 			continue;
 		if ((e = find(v, n, hex)) != NULL &&
 		    (!found || e->retry_at > out->retry_at)) {
@@ -358,7 +397,7 @@ px_offline_check(
 	time_t now = o->now();
 
 	px_cache_key(server, hex);
-	if (!lookup(o, hex, &e))
+	if (!lookup(o, PX_OFF_SERVER, hex, &e))
 		return 0;
 	if (now < e.retry_at) {
 		snprintf(note, len, "error=\"offline until %s (backoff %lds)\"",
@@ -366,7 +405,7 @@ px_offline_check(
 		return 1;
 	}
 	/* Its retry time has come: one process probes, the others fail. */
-	if (!update(o, OFF_CLAIM, hex, server, 0, e.interval)) {
+	if (!update(o, PX_OFF_SERVER, OFF_CLAIM, hex, server, 0, e.interval)) {
 		snprintf(note, len,
 		    "error=\"offline; another process is probing it\"");
 		return 1;
@@ -383,37 +422,44 @@ px_offline_failed(struct px_offline *o, const char *server)
 	long interval = PX_OFFLINE_FIRST;
 
 	px_cache_key(server, hex);
-	if (lookup(o, hex, &e)) {
+	if (lookup(o, PX_OFF_SERVER, hex, &e)) {
 		interval = e.interval * 2;
 		if (interval > PX_OFFLINE_MAX)
 			interval = PX_OFFLINE_MAX;
 	}
 	px_warn("%s: unreachable; marked offline for %ld s", server, interval);
-	if (put(&o->v, &o->n, hex, server, now + interval, interval) != 0)
+	if (put(&o->l[PX_OFF_SERVER].v, &o->l[PX_OFF_SERVER].n, hex, server,
+	        now + interval, interval) != 0)
 		return;
-	update(o, OFF_PUT, hex, server, now + interval, interval);
+	update(
+	    o, PX_OFF_SERVER, OFF_PUT, hex, server, now + interval, interval);
 }
 
 void
 px_offline_succeeded(struct px_offline *o, const char *server)
 {
+	struct off_list *l = &o->l[PX_OFF_SERVER];
 	char hex[PX_KEY_HEX];
 	int listed;
 
 	px_cache_key(server, hex);
-	listed = find(o->v, o->n, hex) != NULL;
-	drop(o->v, &o->n, hex);
+	listed = find(l->v, l->n, hex) != NULL;
+	drop(l->v, &l->n, hex);
 	/* Reading the shared list costs a stat when the server is not on it. */
-	if (update(o, OFF_REMOVE, hex, server, 0, 0) || listed)
+	if (update(o, PX_OFF_SERVER, OFF_REMOVE, hex, server, 0, 0) || listed)
 		px_info("%s: reachable again", server);
 }
 
-int
-px_offline_list(struct px_offline *o,
-    int (*fn)(void *arg, const char *url, time_t retry_at, long interval),
+/* Lists one kind: the own list's entries, the machine's, this
+ * process's. */
+static int
+off_list_kind(struct px_offline *o, enum px_off_kind kind,
+    int (*fn)(void *arg, const char *kind, const char *url, time_t retry_at,
+        long interval),
     void *arg)
 {
 	const struct px_cdir *dirs[2] = { o->own, o->machine };
+	const struct off_list *l = &o->l[kind];
 	struct off_entry *v = NULL, *w;
 	size_t n = 0, m, i, j;
 	int r = 0, k;
@@ -421,7 +467,7 @@ px_offline_list(struct px_offline *o,
 	for (k = 0; k < 2; k++) {
 		if (dirs[k] == NULL || (k == 1 && dirs[1] == dirs[0]))
 			continue;
-		if ((r = load(o, dirs[k], &w, &m)) != 0)
+		if ((r = load(o, &off_kinds[kind], dirs[k], &w, &m)) != 0)
 			goto out;
 		for (j = 0; j < m && r == 0; j++)
 			if (find(v, n, w[j].hex) == NULL)
@@ -431,34 +477,123 @@ px_offline_list(struct px_offline *o,
 		if (r != 0)
 			goto out;
 	}
-	for (i = 0; i < o->n; i++)
-		if (find(v, n, o->v[i].hex) == NULL &&
-		    (r = put(&v, &n, o->v[i].hex, o->v[i].url, o->v[i].retry_at,
-		         o->v[i].interval)) != 0)
+	for (i = 0; i < l->n; i++)
+		if (find(v, n, l->v[i].hex) == NULL &&
+		    (r = put(&v, &n, l->v[i].hex, l->v[i].url, l->v[i].retry_at,
+		         l->v[i].interval)) != 0)
 			goto out;
 	for (i = 0; i < n && r == 0; i++)
-		r = fn(arg, v[i].url, v[i].retry_at, v[i].interval);
+		r = fn(arg, off_kinds[kind].name, v[i].url, v[i].retry_at,
+		    v[i].interval);
 out:
 	px_offline_entries_free(v, n);
 	return r;
 }
 
 int
+px_offline_list(struct px_offline *o,
+    int (*fn)(void *arg, const char *kind, const char *url, time_t retry_at,
+        long interval),
+    void *arg)
+{
+	int k, r;
+
+	for (k = 0; k < PX_OFF_NKINDS; k++)
+		if ((r = off_list_kind(o, (enum px_off_kind)k, fn, arg)) != 0)
+			return r;
+	return 0;
+}
+
+int
 px_offline_clear(struct px_offline *o)
 {
 	char path[PATH_MAX];
+	int k, r = 0;
 
-	px_offline_entries_free(o->v, o->n);
-	o->v = NULL;
-	o->n = 0;
-	if (o->own == NULL || !o->own->writable)
-		return 0;
-	snprintf(path, sizeof(path), "%s/%s", o->own->path, OFFLINE_FILE);
-	if (unlink(path) == -1 && errno != ENOENT) {
-		px_error("%s: %s", path, strerror(errno));
-		return PX_ERR_IO;
+	for (k = 0; k < PX_OFF_NKINDS; k++) {
+		px_offline_entries_free(o->l[k].v, o->l[k].n);
+		o->l[k].v = NULL;
+		o->l[k].n = 0;
+		if (o->own == NULL || !o->own->writable)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", o->own->path,
+		    off_kinds[k].file);
+		if (unlink(path) == -1 && errno != ENOENT) {
+			px_error("%s: %s", path, strerror(errno));
+			r = PX_ERR_IO;
+		}
 	}
-	return 0;
+	return r;
+}
+
+int
+px_offline_held(struct px_offline *o, const char *url, time_t *until)
+{
+	struct off_entry e;
+	char hex[PX_KEY_HEX];
+
+	*until = 0;
+	px_cache_key(url, hex);
+	if (!lookup(o, PX_OFF_RESPONDER, hex, &e) || e.retry_at <= o->now())
+		return 0;
+	*until = e.retry_at;
+	return 1;
+}
+
+void
+px_offline_hold(struct px_offline *o, const char *url, long seconds)
+{
+	struct off_list *l = &o->l[PX_OFF_RESPONDER];
+	char hex[PX_KEY_HEX];
+	time_t until = o->now() + seconds;
+
+	px_cache_key(url, hex);
+	if (put(&l->v, &l->n, hex, url, until, seconds) != 0)
+		return;
+	update(o, PX_OFF_RESPONDER, OFF_PUT, hex, url, until, seconds);
+}
+
+void
+px_offline_release(struct px_offline *o, const char *url)
+{
+	struct off_list *l = &o->l[PX_OFF_RESPONDER];
+	struct off_entry e;
+	char hex[PX_KEY_HEX];
+
+	px_cache_key(url, hex);
+	/* The common case, a responder never held, costs no lock. */
+	if (!lookup(o, PX_OFF_RESPONDER, hex, &e))
+		return;
+	drop(l->v, &l->n, hex);
+	update(o, PX_OFF_RESPONDER, OFF_REMOVE, hex, url, 0, 0);
+}
+
+/* ---- the cache context's view (cache.h) ---- */
+
+int
+px_cache_responder_held(struct px_cache *c, const char *url, time_t *until)
+{
+	return px_offline_held(c->offline, url, until);
+}
+
+void
+px_cache_responder_failed(struct px_cache *c, const char *url, const char *why)
+{
+	char u[200], w[200];
+
+	if (c->cfg->ocsp_retry == 0)
+		return;
+	px_warn("OCSP %s: no usable answer (%s); not asked again for %llu s, "
+	        "CRLs meanwhile",
+	    px_sanitize(url, u, sizeof(u)), px_sanitize(why, w, sizeof(w)),
+	    (unsigned long long)c->cfg->ocsp_retry);
+	px_offline_hold(c->offline, url, (long)c->cfg->ocsp_retry);
+}
+
+void
+px_cache_responder_answered(struct px_cache *c, const char *url)
+{
+	px_offline_release(c->offline, url);
 }
 
 void

@@ -17,6 +17,10 @@
 #define PX_OFFLINE_FIRST 15
 #define PX_OFFLINE_MAX 1800
 
+/* The lists: unreachable servers, and OCSP responders without a usable
+ * answer (ocsp_retry; seed 003: CRLs meanwhile). */
+enum px_off_kind { PX_OFF_SERVER = 0, PX_OFF_RESPONDER = 1, PX_OFF_NKINDS };
+
 struct px_offline;
 
 /* One record of the list. */
@@ -62,9 +66,20 @@ void px_offline_succeeded(struct px_offline *o, const char *server);
 /* "scheme://host:port" of u (defaults applied): the offline list's key. */
 struct px_url;
 void px_server_name(const struct px_url *u, char *buf, size_t len);
+/* Calls fn for every entry of both lists (kind: "server", "ocsp"). */
 int px_offline_list(struct px_offline *o,
-    int (*fn)(void *arg, const char *url, time_t retry_at, long interval),
+    int (*fn)(void *arg, const char *kind, const char *url, time_t retry_at,
+        long interval),
     void *arg) PX_WUR;
+/* Empties both lists.  Returns 0 or PX_ERR_IO. */
 int px_offline_clear(struct px_offline *o) PX_WUR;
+
+/* Returns 1 (and *until) while the responder url is held: it gave no
+ * usable answer and its retry time has not come; else 0. */
+int px_offline_held(struct px_offline *o, const char *url, time_t *until);
+/* Holds url for seconds (within 1 .. PX_OCSP_RETRY_MAX). */
+void px_offline_hold(struct px_offline *o, const char *url, long seconds);
+/* Takes url off the responders' list (it answered). */
+void px_offline_release(struct px_offline *o, const char *url);
 
 #endif

@@ -11,8 +11,12 @@
 #include "../common/log.h"
 #include "../http/http.h"
 #include "cache_int.h"
+#include "headers.h"
 #include "net.h"
 #include "offline.h"
+
+/* Why a validated object is not taken over the cached one. */
+enum refresh_older { REFRESH_NEWER = 0, REFRESH_OLDER_DATE, REFRESH_OLDER };
 
 /* Stores a validated object as the new entry for url. */
 static int
@@ -29,6 +33,48 @@ refresh_store(struct px_cache *c, const char *hex, struct entry *e)
 		    c->wdir->name, px_strerror(r));
 	e->dir = c->wdir;
 	return 0;
+}
+
+/*
+ * Seed 003: a response whose Date is older than the cached response's came
+ * from a stale cache on the way (both Dates must parse, else the rule does
+ * not apply); an object older than the cached one (CRL number, thisUpdate)
+ * is not taken either.  The Date rule keeps only a cached object that can
+ * still serve: a server whose clock went back must not lock its URL out
+ * once the cached object has expired.
+ */
+static enum refresh_older
+refresh_older(const struct px_cache *c, const struct entry *e,
+    const struct px_http_response *resp, const struct px_obj_info *info,
+    time_t now)
+{
+	time_t cached, got;
+
+	if (!HAVE(e))
+		return REFRESH_NEWER;
+	if (px_info_compare(info, &e->meta.info) < 0)
+		return REFRESH_OLDER;
+	if (px_hdr_date(e->meta.date, &cached) == 0 &&
+	    px_hdr_date(resp->date, &got) == 0 && got < cached &&
+	    px_usable(c, &e->meta, now, 0))
+		return REFRESH_OLDER_DATE;
+	return REFRESH_NEWER;
+}
+
+/*
+ * Remembers that the server was asked at now and had nothing newer than
+ * the cached object: the entry counts as fetched now, so that it serves
+ * for its max-age (or nextUpdate) again instead of every login asking the
+ * same stale server twice.  Only an entry in the cache this process
+ * writes can be updated.
+ */
+static void
+refresh_keep(struct px_cache *c, const char *hex, struct entry *e, time_t now)
+{
+	e->meta.fetched_at = now;
+	if (e->dir == c->wdir && c->wdir != NULL &&
+	    px_disk_store_meta(c->wdir, hex, &e->meta) != 0)
+		px_warn("%s: metadata not updated", e->meta.url);
 }
 
 /* A network trace line also names the time the URL was given. */
@@ -60,6 +106,7 @@ px_refresh(struct px_cache *c, const struct px_job *job, struct entry *e,
 	struct px_http_response resp;
 	struct px_obj_info info;
 	struct entry n;
+	enum refresh_older older;
 	time_t now = c->now();
 	long max_age = HAVE(e) ? e->meta.max_age : -1;
 	long t0 = px_now_ms(), status = 0;
@@ -138,11 +185,35 @@ again:
 		px_http_response_clear(&resp);
 		goto again;
 	}
-	if (HAVE(e) && px_info_compare(&info, &e->meta.info) < 0) {
-		px_warn("%s: the server returned an older object than the "
-		        "cached one; keeping the cached one",
-		    url);
-		snprintf(note, nlen, "older-than-cached");
+	if ((older = refresh_older(c, e, &resp, &info, now)) != REFRESH_NEWER) {
+		if (!retried) {
+			/* Seed 003: a proxy's stale copy: ask once more with
+			 * max-age=0, so that the proxies revalidate.  The
+			 * trace says so unless a later note replaces it. */
+			snprintf(note, nlen, "asked-again=\"max-age=0: %s\"",
+			    older == REFRESH_OLDER
+			        ? "an older object than the cached one"
+			        : "an older Date than the cached one");
+			px_blob_clear(&n.idx);
+			retried = 1;
+			conditional = 0;
+			max_age = 0;
+			px_http_response_clear(&resp);
+			goto again;
+		}
+		if (older == REFRESH_OLDER) {
+			px_warn("%s: the server returned an older object than "
+			        "the cached one; keeping the cached one",
+			    url);
+			snprintf(note, nlen, "older-than-cached");
+		} else {
+			px_warn("%s: the server returned a response with an "
+			        "older Date than the cached one (a stale "
+			        "proxy); keeping the cached one",
+			    url);
+			snprintf(note, nlen, "older-date-than-cached");
+		}
+		refresh_keep(c, hex, e, now);
 		r = PX_ERR_BAD_FORMAT;
 		goto out;
 	}

@@ -101,8 +101,17 @@ void
 px_req_take_headers(
     struct px_meta *m, struct px_http_response *resp, time_t now)
 {
+	time_t had, got;
+
 	req_take(&m->etag, &resp->etag, px_hdr_etag_ok);
 	req_take(&m->last_modified, &resp->last_modified, req_date_ok);
+	/* A Date never goes back (a 304 from a stale proxy): the Date rule
+	 * of cache/refresh.c compares with the latest one seen. */
+	if (px_hdr_date(m->date, &had) == 0 &&
+	    px_hdr_date(resp->date, &got) == 0 && got < had) {
+		free(resp->date);
+		resp->date = NULL;
+	}
 	req_take(&m->date, &resp->date, req_date_ok);
 	req_take(&m->via, &resp->via, px_hdr_text_ok);
 	if (resp->cache_control != NULL)

@@ -65,6 +65,8 @@ static const struct key_def keys[] = {
 	K("revocation", "ocsp_lifetime", T_DURATION, ocsp_lifetime, 60,
 	    7 * DAY),
 	K("revocation", "ocsp_max_age", T_DURATION, ocsp_max_age, 0, 30 * DAY),
+	K("revocation", "ocsp_retry", T_DURATION, ocsp_retry, 0,
+	    PX_OCSP_RETRY_MAX),
 	K("revocation", "max_object_size", T_SIZE, max_object_size, 1024,
 	    1ULL << 30),
 	K("fetch", "url_timeout", T_DURATION, url_timeout, 1, 300),
@@ -116,6 +118,7 @@ px_config_new(void)
 	cfg->prefetch_window = 4 * 3600;
 	cfg->ocsp_lifetime = 3600;
 	cfg->ocsp_max_age = DAY;
+	cfg->ocsp_retry = 3600;
 	cfg->mapping[0].kind = PX_MAP_UPN;
 	cfg->mapping[1].kind = PX_MAP_CN;
 	cfg->n_mapping = 2;

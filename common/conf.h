@@ -6,6 +6,9 @@
 #ifndef PX_CONF_H
 #define PX_CONF_H
 
+/* The longest ocsp_retry, also the longest hold the list file keeps. */
+#define PX_OCSP_RETRY_MAX (7 * 86400L)
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +61,8 @@ struct px_config {
 	int ocsp_post;            /* always POST, never GET */
 	uint64_t ocsp_lifetime;   /* seconds, responses without nextUpdate */
 	uint64_t ocsp_max_age;    /* seconds: oldest thisUpdate without one */
+	uint64_t ocsp_retry;      /* seconds a responder without a usable answer
+	                           * is left alone; 0: never */
 	uint64_t max_object_size; /* bytes */
 
 	/* [fetch] */

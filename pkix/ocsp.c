@@ -79,6 +79,22 @@ ocsp_check_time(const struct px_ocsp_ctx *c, time_t pa, time_t tu, time_t nu,
 	return 0;
 }
 
+/* Whether signer is a responder certificate the issuing CA issued, with
+ * id-kp-OCSPSigning, valid now (Windows Vista's rule). */
+static int
+ocsp_delegated(const struct px_ocsp_ctx *c, X509 *signer)
+{
+	uint32_t xku = X509_get_extended_key_usage(signer);
+	time_t now = c->now;
+
+	return X509_check_issued(c->issuer, signer) == X509_V_OK &&
+	    X509_verify(signer, X509_get0_pubkey(c->issuer)) == 1 &&
+	    (X509_get_extension_flags(signer) & EXFLAG_XKUSAGE) != 0 &&
+	    (xku & XKU_OCSP_SIGN) != 0 &&
+	    X509_cmp_time(X509_get0_notBefore(signer), &now) <= 0 &&
+	    X509_cmp_time(X509_get0_notAfter(signer), &now) >= 0;
+}
+
 /* The result of one validated response, kept in q->res. */
 static int
 validate(void *arg, const unsigned char *der, size_t len,
@@ -95,7 +111,7 @@ validate(void *arg, const unsigned char *der, size_t len,
 	X509 *signer = NULL;
 	ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
 	const ASN1_GENERALIZEDTIME *produced;
-	time_t pa = 0, tu = 0, nu = 0, ra = 0, now = c->now;
+	time_t pa = 0, tu = 0, nu = 0, ra = 0;
 	int status, reason = -1, st, r = PX_ERR_BAD_FORMAT;
 
 	if (len > LONG_MAX ||
@@ -136,34 +152,37 @@ validate(void *arg, const unsigned char *der, size_t len,
 		r = PX_ERR_BAD_SIGNATURE;
 		goto out;
 	}
-	/* Seed 003: signed by the issuing CA, or by a responder certificate
-	 * the CA issued with id-kp-OCSPSigning. */
-	if (X509_cmp(signer, c->issuer) != 0) {
-		uint32_t xku = X509_get_extended_key_usage(signer);
+	/* Seed 003: signed by the issuing CA, by a responder certificate the
+	 * CA issued with id-kp-OCSPSigning, or (Vista SP1) by one that chains
+	 * to any trusted root with id-kp-OCSPSigning. */
+	if (X509_cmp(signer, c->issuer) != 0 && !ocsp_delegated(c, signer)) {
+		char sp1[120] = "and no other rule applies";
 
-		if (X509_check_issued(c->issuer, signer) != X509_V_OK ||
-		    X509_verify(signer, X509_get0_pubkey(c->issuer)) != 1 ||
-		    (X509_get_extension_flags(signer) & EXFLAG_XKUSAGE) == 0 ||
-		    (xku & XKU_OCSP_SIGN) == 0 ||
-		    X509_cmp_time(X509_get0_notBefore(signer), &now) > 0 ||
-		    X509_cmp_time(X509_get0_notAfter(signer), &now) < 0) {
+		r = c->trust_signer != NULL
+		    ? c->trust_signer(c->arg, signer, OCSP_resp_get0_certs(bs),
+		          sp1, sizeof(sp1))
+		    : PX_ERR_OCSP_SIGNER;
+		if (r != 0) {
 			snprintf(q->res->why, sizeof(q->res->why),
 			    "the response is signed by a certificate that is "
-			    "not an OCSP responder of the issuing CA");
-			r = PX_ERR_OCSP_SIGNER;
+			    "not an OCSP responder of the issuing CA (%.100s)",
+			    sp1);
+			/* Not known good by CRL keeps its own code. */
+			if (r != PX_ERR_REVOKED &&
+			    r != PX_ERR_REVOCATION_UNKNOWN)
+				r = PX_ERR_OCSP_SIGNER;
 			goto out;
 		}
-		/* id-pkix-ocsp-nocheck: not checked; else by CRL only (no
-		 * circular OCSP checks). */
-		if (X509_get_ext_by_NID(signer, NID_id_pkix_OCSP_noCheck, -1) <
-		        0 &&
-		    (r = c->check_signer(c->arg, signer, c->issuer)) != 0) {
-			snprintf(q->res->why, sizeof(q->res->why),
-			    "the responder's certificate is not known good by "
-			    "CRL (%s)",
-			    px_strerror(r));
-			goto out;
-		}
+	} else if (X509_cmp(signer, c->issuer) != 0 &&
+	    X509_get_ext_by_NID(signer, NID_id_pkix_OCSP_noCheck, -1) < 0 &&
+	    (r = c->check_signer(c->arg, signer, c->issuer)) != 0) {
+		/* A delegated responder without id-pkix-ocsp-nocheck: by CRL
+		 * only (no circular OCSP checks). */
+		snprintf(q->res->why, sizeof(q->res->why),
+		    "the responder's certificate is not known good by "
+		    "CRL (%s)",
+		    px_strerror(r));
+		goto out;
 	}
 	if (q->req != NULL && OCSP_check_nonce(q->req, bs) == 0) {
 		snprintf(q->res->why, sizeof(q->res->why), "nonce mismatch");
@@ -394,6 +413,7 @@ px_ocsp_query(
 	}
 	r = px_cache_get_by(
 	    c->cache, key, PX_KIND_OCSP, &f, c->budget, &val, &obj);
+	res->err = r;
 	if (r == 0 &&
 	    (obj->source != PX_SRC_NETWORK ||
 	        res->status == PX_STATUS_UNKNOWN)) {
@@ -407,9 +427,14 @@ px_ocsp_query(
 		}
 		memset(&info, 0, sizeof(info));
 		if (obj->der == NULL ||
-		    validate(&q, obj->der, obj->len, NULL, &info, NULL, NULL) !=
-		        0)
+		    (r = validate(&q, obj->der, obj->len, NULL, &info, NULL,
+		         NULL)) != 0) {
+			/* What the responder sent just now counts against it;
+			 * a cached copy does not. */
+			if (obj->source == PX_SRC_NETWORK)
+				res->err = r != 0 ? r : PX_ERR_BAD_FORMAT;
 			r = PX_ERR_BAD_FORMAT;
+		}
 	}
 	if (r != 0) {
 		if (res->why[0] == '\0')

@@ -21,11 +21,19 @@ struct px_ocsp_ctx {
 	/* Checks a delegated responder without id-pkix-ocsp-nocheck: by CRL
 	 * only.  Returns 0 when it is known good. */
 	int (*check_signer)(void *arg, X509 *signer, X509 *issuer);
+	/* Seed 003, Vista SP1: whether signer, with the certificates of the
+	 * response (certs), chains to a trusted root with id-kp-OCSPSigning,
+	 * its chain known good by CRL.  Returns 0, or a PX_ERR_* with the
+	 * reason in why. */
+	int (*trust_signer)(void *arg, X509 *signer,
+	    const STACK_OF(X509) *certs, char *why, size_t len);
 	void *arg;
 };
 
 struct px_ocsp_result {
 	enum px_status status; /* GOOD, REVOKED, or UNKNOWN (see why) */
+	int err; /* UNKNOWN: the PX_ERR_* of the responder's answer, 0 when
+	          * the responder was not asked */
 	time_t revoked_at;
 	int reason;
 	char source[400];

@@ -8,6 +8,7 @@ A behaviour is an object; "seq": [behaviour, ...] plays them in turn (the
 last one repeats).  Keys of a behaviour:
   file      body to send (path)          body   body to send (text)
   status    HTTP status (200)            headers  extra response headers
+            (a Date in headers replaces the server's own)
   etag      ETag header; a request whose If-None-Match equals it gets 304
   delay     seconds to wait before answering
   hang      accept the request and never answer
@@ -98,10 +99,18 @@ class Handler(BaseHTTPRequestHandler):
         etag = b.get("etag")
         if etag is not None and self.headers.get("If-None-Match") == etag:
             status, body = 304, b""
-        self.send_response(status)
+        extra = b.get("headers", {})
+        if "Date" in extra:
+            # The behaviour's Date replaces the server's own (a stale
+            # proxy's copy): clients read the first one.
+            self.log_request(status)
+            self.send_response_only(status)
+            self.send_header("Server", self.version_string())
+        else:
+            self.send_response(status)
         if etag is not None:
             self.send_header("ETag", etag)
-        for k, v in b.get("headers", {}).items():
+        for k, v in extra.items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(b.get("length", len(body))))
         self.send_header("Connection", "close")

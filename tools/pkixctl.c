@@ -474,6 +474,8 @@ list_entry(void *arg, const char *dir, const struct px_meta *m)
 		json_str(m->etag);
 		fputs(",\"last_modified\":", stdout);
 		json_str(m->last_modified);
+		fputs(",\"date\":", stdout);
+		json_str(m->date);
 		fputs(",\"bind\":", stdout);
 		json_str(m->bind);
 		printf(",\"max_age\":%ld,\"size\":%zu,\"entries\":%ld,"
@@ -745,7 +747,8 @@ out:
 }
 
 static int
-list_offline(void *arg, const char *url, time_t retry_at, long interval)
+list_offline(void *arg, const char *kind, const char *url, time_t retry_at,
+    long interval)
 {
 	struct listing *l = arg;
 	char t[32];
@@ -754,13 +757,19 @@ list_offline(void *arg, const char *url, time_t retry_at, long interval)
 	if (l->json) {
 		fputs(l->n++ > 0 ? ",{\"url\":" : "{\"url\":", stdout);
 		json_str(url);
+		fputs(",\"kind\":", stdout);
+		json_str(kind);
 		fputs(",\"retry_at\":", stdout);
 		json_str(t);
 		printf(",\"backoff\":%ld}", interval);
 		return 0;
 	}
 	l->n++;
-	printf("%s  retry after %s  backoff %ld s\n", url, t, interval);
+	if (strcmp(kind, "ocsp") == 0)
+		printf("%s  OCSP: no usable answer; asked again after %s\n",
+		    url, t);
+	else
+		printf("%s  retry after %s  backoff %ld s\n", url, t, interval);
 	return 0;
 }
 
