@@ -28,9 +28,13 @@ refresh_store(struct px_cache *c, const char *hex, struct entry *e)
 	if (c->wdir == NULL)
 		return 0;
 	if ((r = px_disk_store(c->wdir, hex, &e->meta, e->der, e->len,
-	         e->idx.mem, e->idx.len)) != 0)
+	         e->idx.mem, e->idx.len)) != 0) {
+		/* (A full disk: the object still serves this time, from
+		 * memory; the cache keeps what it had.) */
 		px_warn("%s: not stored in the %s cache: %s", e->meta.url,
 		    c->wdir->name, px_strerror(r));
+		return 0;
+	}
 	e->dir = c->wdir;
 	return 0;
 }
