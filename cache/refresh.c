@@ -93,169 +93,211 @@ refresh_trace_net(const char *url, long status, size_t bytes, long ms,
 	px_cache_trace(url, PX_SRC_NETWORK, status, bytes, ms, buf);
 }
 
+/* One network step as it goes: what was asked, what came back. */
+struct refresh_state {
+	const struct px_job *job;
+	struct entry *e; /* the cached entry: validators, what a 304 keeps */
+	struct entry n;  /* the new object */
+	struct px_http_response resp;
+	time_t now;
+	long max_age; /* Cache-Control: max-age to send, -1 none */
+	int conditional, retried, ldap;
+	char bind[24];
+	char *note;
+	size_t nlen;
+};
+
+#define REFRESH_AGAIN 1 /* ask once more, with Cache-Control: max-age=0 */
+
+/* Seed 003: a proxy on the way may have answered from a stale copy: the
+ * next request asks every cache to revalidate.  Once. */
+static int
+refresh_again(struct refresh_state *st)
+{
+	if (st->retried)
+		return 0;
+	st->retried = 1;
+	st->conditional = 0;
+	st->max_age = 0;
+	px_blob_clear(&st->n.idx);
+	px_http_response_clear(&st->resp);
+	return REFRESH_AGAIN;
+}
+
+/* Step 1: one request; an unreachable server goes on the offline list. */
+static int
+refresh_ask(struct px_cache *c, struct refresh_state *st)
+{
+	const struct px_job *job = st->job;
+	int r;
+
+	memset(&st->resp, 0, sizeof(st->resp));
+	if (st->ldap)
+		r = px_req_ldap(c, job->url, job->kind, job->timeout_ms,
+		    &st->resp, st->bind, sizeof(st->bind));
+	else
+		r = px_req_http(c, job->url, job->f, st->e, st->max_age,
+		    st->conditional, job->timeout_ms, &st->resp);
+	if (r != 0) {
+		if ((r == PX_ERR_TIMEOUT || r == PX_ERR_UNREACHABLE) &&
+		    job->count_failure)
+			px_cache_offline_failed(c, job->pu);
+		snprintf(st->note, st->nlen, "error=\"%s\"", px_strerror(r));
+		return r;
+	}
+	px_cache_offline_succeeded(c, job->pu);
+	return 0;
+}
+
+/* Step 2a: 304, the cached object is current: its metadata refreshed
+ * (an expired object from a proxy is asked for again). */
+static int
+refresh_not_modified(struct px_cache *c, struct refresh_state *st)
+{
+	struct entry *e = st->e;
+
+	px_req_take_headers(&e->meta, &st->resp, st->now);
+	if (e->meta.info.next_update != 0 &&
+	    e->meta.info.next_update < st->now &&
+	    refresh_again(st) == REFRESH_AGAIN)
+		return REFRESH_AGAIN;
+	if (e->dir == c->wdir && c->wdir != NULL &&
+	    px_disk_store_meta(c->wdir, st->job->hex, &e->meta) != 0)
+		px_warn("%s: metadata not updated", st->job->url);
+	snprintf(st->note, st->nlen, "not-modified");
+	return 0;
+}
+
+/* Step 2b: 200, a new object: validated, checked against what the cache
+ * holds (seed 003: not expired, not older), stored. */
+static int
+refresh_take(struct px_cache *c, struct refresh_state *st)
+{
+	const struct px_job *job = st->job;
+	struct px_obj_info info;
+	enum refresh_older older;
+	int r;
+
+	memset(&info, 0, sizeof(info));
+	SHA256(st->resp.body, st->resp.len, st->n.meta.sha256);
+	if ((r = job->v->validate(job->v->arg, st->resp.body, st->resp.len,
+	         st->n.meta.sha256, &info, &st->n.idx.mem, &st->n.idx.len)) !=
+	    0) {
+		px_warn("%s: the object fetched was rejected: %s; the cache "
+		        "is left as it was",
+		    job->url, px_strerror(r));
+		snprintf(st->note, st->nlen, "rejected=\"%s\"", px_strerror(r));
+		return r;
+	}
+	/* Already past its nextUpdate: a proxy's stale copy. */
+	if (info.next_update != 0 && info.next_update < st->now &&
+	    refresh_again(st) == REFRESH_AGAIN)
+		return REFRESH_AGAIN;
+	if ((older = refresh_older(c, st->e, &st->resp, &info, st->now)) !=
+	    REFRESH_NEWER) {
+		if (!st->retried) {
+			/* The trace says so unless a later note replaces it. */
+			snprintf(st->note, st->nlen,
+			    "asked-again=\"max-age=0: %s\"",
+			    older == REFRESH_OLDER
+			        ? "an older object than the cached one"
+			        : "an older Date than the cached one");
+			return refresh_again(st);
+		}
+		if (older == REFRESH_OLDER) {
+			px_warn("%s: the server returned an older object than "
+			        "the cached one; keeping the cached one",
+			    job->url);
+			snprintf(st->note, st->nlen, "older-than-cached");
+		} else {
+			px_warn("%s: the server returned a response with an "
+			        "older Date than the cached one (a stale "
+			        "proxy); keeping the cached one",
+			    job->url);
+			snprintf(st->note, st->nlen, "older-date-than-cached");
+		}
+		refresh_keep(c, job->hex, st->e, st->now);
+		return PX_ERR_BAD_FORMAT;
+	}
+	if ((st->n.meta.url = strdup(job->url)) == NULL ||
+	    (st->bind[0] != '\0' &&
+	        (st->n.meta.bind = strdup(st->bind)) == NULL))
+		return PX_ERR_NOMEM;
+	st->n.meta.kind = job->kind;
+	st->n.meta.info = info;
+	st->n.meta.max_age = -1;
+	px_req_take_headers(&st->n.meta, &st->resp, st->now);
+	st->n.der = st->resp.body;
+	st->n.len = st->resp.len;
+	st->resp.body = NULL;
+	if ((r = refresh_store(c, job->hex, &st->n)) != 0)
+		return r;
+	px_entry_clear(st->e);
+	*st->e = st->n;
+	px_entry_init(&st->n);
+	return 0;
+}
+
 /*
- * The network part of px_cache_get(), under the entry's lock.  On success
- * *e holds the object to hand out and *srcp says where it came from.
+ * The network part of px_cache_get(), under the entry's lock: ask, then
+ * keep the cached object (304) or take the new one (200), once more with
+ * max-age=0 when a proxy seems to answer from a stale copy.  On success *e
+ * holds the object to hand out and *srcp says where it came from.
  */
 int
 px_refresh(struct px_cache *c, const struct px_job *job, struct entry *e,
     enum px_source *srcp, char *note, size_t nlen)
 {
-	const char *url = job->url, *hex = job->hex;
-	const struct px_url *pu = job->pu;
-	const struct px_fetch *f = job->f;
-	const struct px_validator *v = job->v;
-	enum px_kind kind = job->kind;
-	long timeout_ms = job->timeout_ms;
-	struct px_http_response resp;
-	struct px_obj_info info;
-	struct entry n;
-	enum refresh_older older;
-	time_t now = c->now();
-	long max_age = HAVE(e) ? e->meta.max_age : -1;
+	struct refresh_state st;
 	long t0 = px_now_ms(), status = 0;
 	size_t bytes = 0;
-	int r, retried = 0, conditional = 1, ldap = !px_url_is_http(pu);
-	char bind[24] = "";
+	int r;
 
-	px_entry_init(&n);
+	memset(&st, 0, sizeof(st));
+	px_entry_init(&st.n);
+	st.job = job;
+	st.e = e;
+	st.now = c->now();
+	st.max_age = HAVE(e) ? e->meta.max_age : -1;
+	st.ldap = !px_url_is_http(job->pu);
+	st.note = note;
+	st.nlen = nlen;
 	/* LDAP has no conditional request and no proxy to ask again; an OCSP
 	 * request is never conditional. */
-	if (ldap)
-		retried = 1;
-	if (f != NULL)
-		conditional = 0;
-again:
-	memset(&resp, 0, sizeof(resp));
-	if (ldap)
-		r = px_req_ldap(
-		    c, url, kind, timeout_ms, &resp, bind, sizeof(bind));
-	else
-		r = px_req_http(
-		    c, url, f, e, max_age, conditional, timeout_ms, &resp);
-	status = resp.status;
-	bytes += resp.len;
-	if (r != 0) {
-		/* Only a server we cannot reach goes on the offline list. */
-		if ((r == PX_ERR_TIMEOUT || r == PX_ERR_UNREACHABLE) &&
-		    job->count_failure)
-			px_cache_offline_failed(c, pu);
-		snprintf(note, nlen, "error=\"%s\"", px_strerror(r));
-		goto out;
-	}
-	px_cache_offline_succeeded(c, pu);
-	if (resp.status == 304 && HAVE(e)) {
-		px_req_take_headers(&e->meta, &resp, now);
-		if (e->meta.info.next_update != 0 &&
-		    e->meta.info.next_update < now && !retried) {
-			/* Seed 003: an expired object from a proxy: ask again.
-			 */
-			retried = 1;
-			conditional = 0;
-			max_age = 0;
-			px_http_response_clear(&resp);
-			goto again;
+	st.retried = st.ldap;
+	st.conditional = job->f == NULL;
+	do {
+		r = refresh_ask(c, &st);
+		status = st.resp.status;
+		bytes += st.resp.len;
+		if (r != 0)
+			break;
+		if (st.resp.status == 304 && HAVE(e))
+			r = refresh_not_modified(c, &st);
+		else if (st.resp.status == 200)
+			r = refresh_take(c, &st);
+		else {
+			r = PX_ERR_NETWORK;
+			snprintf(note, nlen, "error=\"HTTP status %ld\"",
+			    st.resp.status);
+			px_warn(
+			    "%s: HTTP status %ld", job->url, st.resp.status);
 		}
-		if (e->dir == c->wdir && c->wdir != NULL &&
-		    px_disk_store_meta(c->wdir, hex, &e->meta) != 0)
-			px_warn("%s: metadata not updated", url);
+	} while (r == REFRESH_AGAIN);
+	if (r == 0)
 		*srcp = PX_SRC_NETWORK;
-		snprintf(note, nlen, "not-modified");
-		r = 0;
-		goto out;
-	}
-	if (resp.status != 200) {
-		r = PX_ERR_NETWORK;
-		snprintf(note, nlen, "error=\"HTTP status %ld\"", resp.status);
-		px_warn("%s: HTTP status %ld", url, resp.status);
-		goto out;
-	}
-	memset(&info, 0, sizeof(info));
-	SHA256(resp.body, resp.len, n.meta.sha256);
-	if ((r = v->validate(v->arg, resp.body, resp.len, n.meta.sha256, &info,
-	         &n.idx.mem, &n.idx.len)) != 0) {
-		px_warn("%s: the object fetched was rejected: %s; the cache "
-		        "is left as it was",
-		    url, px_strerror(r));
-		snprintf(note, nlen, "rejected=\"%s\"", px_strerror(r));
-		goto out;
-	}
-	if (info.next_update != 0 && info.next_update < now && !retried) {
-		/* Seed 003: assume a proxy returned a stale copy: ask again. */
-		px_blob_clear(&n.idx);
-		retried = 1;
-		conditional = 0;
-		max_age = 0;
-		px_http_response_clear(&resp);
-		goto again;
-	}
-	if ((older = refresh_older(c, e, &resp, &info, now)) != REFRESH_NEWER) {
-		if (!retried) {
-			/* Seed 003: a proxy's stale copy: ask once more with
-			 * max-age=0, so that the proxies revalidate.  The
-			 * trace says so unless a later note replaces it. */
-			snprintf(note, nlen, "asked-again=\"max-age=0: %s\"",
-			    older == REFRESH_OLDER
-			        ? "an older object than the cached one"
-			        : "an older Date than the cached one");
-			px_blob_clear(&n.idx);
-			retried = 1;
-			conditional = 0;
-			max_age = 0;
-			px_http_response_clear(&resp);
-			goto again;
-		}
-		if (older == REFRESH_OLDER) {
-			px_warn("%s: the server returned an older object than "
-			        "the cached one; keeping the cached one",
-			    url);
-			snprintf(note, nlen, "older-than-cached");
-		} else {
-			px_warn("%s: the server returned a response with an "
-			        "older Date than the cached one (a stale "
-			        "proxy); keeping the cached one",
-			    url);
-			snprintf(note, nlen, "older-date-than-cached");
-		}
-		refresh_keep(c, hex, e, now);
-		r = PX_ERR_BAD_FORMAT;
-		goto out;
-	}
-	if ((n.meta.url = strdup(url)) == NULL) {
-		r = PX_ERR_NOMEM;
-		goto out;
-	}
-	n.meta.kind = kind;
-	n.meta.info = info;
-	n.meta.max_age = -1;
-	px_req_take_headers(&n.meta, &resp, now);
-	if (bind[0] != '\0' && (n.meta.bind = strdup(bind)) == NULL) {
-		r = PX_ERR_NOMEM;
-		goto out;
-	}
-	n.der = resp.body;
-	n.len = resp.len;
-	resp.body = NULL;
-	if ((r = refresh_store(c, hex, &n)) != 0)
-		goto out;
-	px_entry_clear(e);
-	*e = n;
-	px_entry_init(&n);
-	*srcp = PX_SRC_NETWORK;
-	r = 0;
-out:
-	if (bind[0] != '\0') {
+	if (st.bind[0] != '\0') {
 		char tmp[160];
 
-		snprintf(tmp, sizeof(tmp), "bind=%s%s%.120s", bind,
+		snprintf(tmp, sizeof(tmp), "bind=%s%s%.120s", st.bind,
 		    note[0] != '\0' ? " " : "", note);
 		snprintf(note, nlen, "%s", tmp);
 	}
 	refresh_trace_net(
-	    url, status, bytes, px_now_ms() - t0, job->budget_ms, note);
+	    job->url, status, bytes, px_now_ms() - t0, job->budget_ms, note);
 	note[0] = '\0';
-	px_http_response_clear(&resp);
-	px_entry_clear(&n);
+	px_http_response_clear(&st.resp);
+	px_entry_clear(&st.n);
 	return r;
 }
 
