@@ -1313,9 +1313,12 @@ path_validate(struct chain *ch, time_t now, struct outcome *o)
 	else
 		o->detail = xasprintf("issuer certificate %s: %s",
 		    o->rep[depth].subject, X509_verify_cert_error_string(err));
-	if (depth >= 0 && depth < (int)o->n)
+	if (depth >= 0 && depth < (int)o->n) {
+		/* (The anchor's report already says "trusted root".) */
+		free(o->rep[depth].source);
 		o->rep[depth].source = xasprintf("path validation failed: %s",
 		    X509_verify_cert_error_string(err));
+	}
 out:
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
