@@ -123,28 +123,40 @@ px_ocount_lookup(const struct px_ocount *t, const char *responder)
 	return (e = ocount_find(t, hex)) != NULL ? e->n : 0;
 }
 
-/* One record "HEX COUNT URL": the key the hash of the URL, the count in
- * 1..PX_OCOUNT_MAX, no record of the same responder before it. */
+/* A number as px_ocount_format() writes it: digits, no leading zero. */
+static int
+ocount_number(const char *s, uint64_t max, uint64_t *v)
+{
+	if (s[0] == '0' && s[1] != '\0')
+		return PX_ERR_BAD_FORMAT;
+	return px_parse_uint(s, max, v);
+}
+
+/* One record "HEX COUNT URL", single spaces between the fields: the key
+ * the hash of the URL, the count in 1..PX_OCOUNT_MAX, no record of the
+ * same responder before it. */
 static int
 ocount_parse_record(struct px_ocount *t, char *line)
 {
-	char *f[3], *save = NULL, want[PX_KEY_HEX];
+	char *f[3], *sp, want[PX_KEY_HEX];
 	uint64_t n;
-	size_t k = 0;
+	size_t k;
 
-	for (f[k] = strtok_r(line, " ", &save); f[k] != NULL;
-	     f[k] = strtok_r(NULL, " ", &save))
-		if (++k == 3)
-			break;
-	if (k != 3 || strtok_r(NULL, " ", &save) != NULL ||
-	    strlen(f[0]) != PX_KEY_HEX - 1 ||
-	    px_parse_uint(f[1], PX_OCOUNT_MAX, &n) != 0 || n == 0 ||
-	    px_field_unescape(f[2]) != 0 || strlen(f[2]) >= PX_URL_MAX)
+	f[0] = line;
+	for (k = 1; k < 3; k++) {
+		if ((sp = strchr(f[k - 1], ' ')) == NULL)
+			return PX_ERR_BAD_FORMAT;
+		*sp = '\0';
+		f[k] = sp + 1;
+	}
+	if (strlen(f[0]) != PX_KEY_HEX - 1 ||
+	    ocount_number(f[1], PX_OCOUNT_MAX, &n) != 0 || n == 0 ||
+	    px_field_unescape(f[2]) != 0 || f[2][0] == '\0' ||
+	    strlen(f[2]) >= PX_URL_MAX)
 		return PX_ERR_BAD_FORMAT;
 	px_cache_key(f[2], want);
-	if (strcmp(want, f[0]) != 0 || ocount_find(t, want) != NULL)
-		return PX_ERR_BAD_FORMAT;
-	if (t->n >= PX_OCOUNT_RESPONDERS_MAX)
+	if (strcmp(want, f[0]) != 0 || ocount_find(t, want) != NULL ||
+	    t->n >= PX_OCOUNT_RESPONDERS_MAX)
 		return PX_ERR_BAD_FORMAT;
 	return ocount_add_responder(t, want, f[2], (int)n) == 0
 	    ? 0
@@ -178,7 +190,7 @@ px_ocount_parse(char *text, size_t len, struct px_ocount *t)
 	}
 	/* "end N": the number of records, and nothing after it. */
 	if (end == NULL || *next != '\0' ||
-	    px_parse_uint(end, PX_OCOUNT_RESPONDERS_MAX, &total) != 0 ||
+	    ocount_number(end, PX_OCOUNT_RESPONDERS_MAX, &total) != 0 ||
 	    total != t->n)
 		goto out;
 	r = 0;
