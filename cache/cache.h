@@ -190,8 +190,9 @@ struct px_fetch {
 int px_cache_get_by(struct px_cache *cache, const char *key, enum px_kind kind,
     const struct px_fetch *f, struct px_budget *budget,
     const struct px_validator *v, struct px_object **objp) PX_WUR;
-/* Counts the cached entries of a kind whose key starts with prefix (the
- * OCSP responses of one responder). */
+/* Counts the cached OCSP responses (kind PX_KIND_OCSP) of one responder,
+ * prefix "responder#", from the caches' count files, without walking
+ * them.  Returns the count or PX_ERR_INVALID_ARG for another kind. */
 int px_cache_count(
     struct px_cache *cache, enum px_kind kind, const char *prefix);
 

@@ -205,8 +205,61 @@ int px_disk_walk(const struct px_cdir *d,
     int (*fn)(void *arg, const struct px_cdir *d, const char *hex,
         const struct px_meta *meta),
     void *arg) PX_WUR;
-/* Removes an entry's files. */
+/* Removes an entry's files, and its count (cache/ocspcount.c). */
 void px_disk_remove(const struct px_cdir *d, const char *hex);
+/* Removes an entry's files only: the caller holds the count lock and
+ * writes the counts itself (pkixctl urlcache delete). */
+void px_disk_unlink(const struct px_cdir *d, const char *hex);
+
+/* ---- OCSP responses per responder (cache/ocspcount.c) ---- */
+#define PX_OCOUNT_RESPONDERS_MAX 4096 /* records of one count file */
+#define PX_OCOUNT_MAX 10000000UL      /* responses of one responder */
+#define PX_OCOUNT_FILE_MAX (1024 * 1024)
+
+struct px_ocount_rec {
+	char hex[PX_KEY_HEX]; /* px_cache_key(url) */
+	char *url;            /* the responder */
+	unsigned long n;      /* 1..PX_OCOUNT_MAX */
+};
+/* The counts of one directory, as its file holds them. */
+struct px_ocount {
+	struct px_ocount_rec *v;
+	size_t n;
+};
+
+void px_ocount_clear(struct px_ocount *t);
+/* The responder of an OCSP cache key "responder#CertID" into buf.
+ * Returns 0, PX_ERR_INVALID_ARG (no responder in key) or PX_ERR_TOO_BIG. */
+int px_ocount_responder(const char *key, char *buf, size_t len) PX_WUR;
+/* Adds delta (+1, -1) to the count of key's responder; never below 0.
+ * Returns 0, PX_ERR_INVALID_ARG (key names no responder), PX_ERR_TOO_BIG
+ * (too many responders) or PX_ERR_NOMEM. */
+int px_ocount_add(struct px_ocount *t, const char *key, int delta) PX_WUR;
+/* The count of responder in t (0 when none). */
+unsigned long px_ocount_lookup(
+    const struct px_ocount *t, const char *responder);
+/* Parses a count file (text is changed), strictly: the whole file or
+ * nothing.  Returns 0 or PX_ERR_BAD_FORMAT (t empty); t owns its records. */
+int px_ocount_parse(char *text, size_t len, struct px_ocount *t) PX_WUR;
+/* Formats t as a count file.  Returns a malloc()ed string or NULL. */
+char *px_ocount_format(const struct px_ocount *t);
+/* Writes t as d's count file (atomically).  Returns 0 or an error. */
+int px_ocount_save(const struct px_cdir *d, const struct px_ocount *t) PX_WUR;
+/* Takes d's count lock (px_disk_unlock() it).  Returns 0 or an error
+ * (logged). */
+int px_ocount_lock(const struct px_cdir *d, int *fdp) PX_WUR;
+/* Under the lock: one response of minus's responder gone, one of plus's
+ * come (either NULL).  A missing or damaged file is rebuilt from the
+ * directory instead; a failure removes the file (the next reader rebuilds
+ * it). */
+void px_ocount_update(
+    const struct px_cdir *d, const char *minus, const char *plus);
+/* Under the lock: the file no longer says what the directory holds. */
+void px_ocount_invalidate(const struct px_cdir *d);
+/* The cached OCSP responses of responder in d, from its count file
+ * (rebuilt by one walk when missing or damaged).  Returns 0 or an error. */
+int px_ocount_get(
+    const struct px_cdir *d, const char *responder, unsigned long *np) PX_WUR;
 
 /* Whether u falls under one of cfg's allowed_urls (all when none). */
 int px_url_allowed(const struct px_config *cfg, const struct px_url *u);

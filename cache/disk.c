@@ -344,8 +344,9 @@ sync_dir(const struct px_cdir *d)
 	}
 }
 
-int
-px_disk_store_meta(
+/* The metadata, written last: the write that makes an entry visible. */
+static int
+disk_write_meta(
     const struct px_cdir *d, const char *hex, const struct px_meta *meta)
 {
 	char path[PATH_MAX], *text;
@@ -361,16 +362,89 @@ px_disk_store_meta(
 	return r;
 }
 
+/* What the OCSP counts know of an entry before it changes. */
+enum disk_was {
+	DISK_ABSENT,  /* no metadata: not counted */
+	DISK_OCSP,    /* an OCSP response: counted under its key */
+	DISK_OTHER,   /* another kind: not counted */
+	DISK_DAMAGED, /* metadata that does not parse: unknown */
+};
+
+/* Under the count lock: the entry hex as it is now (*keyp: its key when
+ * an OCSP response, malloc()ed). */
+static enum disk_was
+disk_was(const struct px_cdir *d, const char *hex, char **keyp)
+{
+	struct px_meta m;
+	enum disk_was was;
+	int r;
+
+	*keyp = NULL;
+	if ((r = px_disk_load_meta(d, hex, &m)) == PX_ERR_NOT_FOUND)
+		return DISK_ABSENT;
+	if (r != 0)
+		return DISK_DAMAGED;
+	was = m.kind == PX_KIND_OCSP ? DISK_OCSP : DISK_OTHER;
+	if (was == DISK_OCSP && (*keyp = strdup(m.url)) == NULL)
+		was = DISK_DAMAGED; /* as good as unknown: rebuilt */
+	px_meta_clear(&m);
+	return was;
+}
+
+/*
+ * Under the count lock, after an entry changed from was (key) to now
+ * (NULL: removed).  Only a new OCSP entry, or one removed, changes a
+ * count; an entry whose metadata was damaged may or may not have been
+ * counted, so the counts are rebuilt.
+ */
+static void
+disk_count(const struct px_cdir *d, enum disk_was was, const char *key,
+    const struct px_meta *now)
+{
+	const char *plus =
+	    now != NULL && now->kind == PX_KIND_OCSP ? now->url : NULL;
+
+	if (was == DISK_DAMAGED)
+		px_ocount_invalidate(d);
+	else
+		px_ocount_update(d, was == DISK_OCSP ? key : NULL, plus);
+}
+
+int
+px_disk_store_meta(
+    const struct px_cdir *d, const char *hex, const struct px_meta *meta)
+{
+	enum disk_was was = DISK_ABSENT;
+	char *key = NULL;
+	int lk = -1, r;
+
+	if (px_ocount_lock(d, &lk) == 0)
+		was = disk_was(d, hex, &key);
+	if ((r = disk_write_meta(d, hex, meta)) == 0 && lk != -1)
+		disk_count(d, was, key, meta);
+	else if (r == 0)
+		px_ocount_invalidate(d); /* not locked: better rebuilt */
+	px_disk_unlock(lk);
+	free(key);
+	return r;
+}
+
 int
 px_disk_store(const struct px_cdir *d, const char *hex,
     const struct px_meta *meta, const unsigned char *der, size_t len,
     const unsigned char *idx, size_t idx_len)
 {
-	char path[PATH_MAX];
-	int r;
+	enum disk_was was = DISK_ABSENT;
+	char path[PATH_MAX], *key = NULL;
+	int lk = -1, r;
 
 	if (!d->writable)
 		return PX_ERR_INVALID_ARG;
+	/* The entry as it was and the count change together, under the
+	 * count lock: two processes storing the same new response count it
+	 * once. */
+	if (px_ocount_lock(d, &lk) == 0)
+		was = disk_was(d, hex, &key);
 	/*
 	 * The object and its index first: the metadata naming the object's
 	 * hash, written last, makes the new entry visible.  A reader between
@@ -378,13 +452,24 @@ px_disk_store(const struct px_cdir *d, const char *hex,
 	 */
 	entry_path(path, sizeof(path), d, hex, "der");
 	if ((r = px_disk_write(d, path, der, len)) != 0)
-		return r;
+		goto out;
 	entry_path(path, sizeof(path), d, hex, "idx");
 	if (idx != NULL && (r = px_disk_write(d, path, idx, idx_len)) != 0)
-		return r;
-	if (idx == NULL && unlink(path) == -1 && errno != ENOENT)
-		return PX_ERR_IO;
-	return px_disk_store_meta(d, hex, meta);
+		goto out;
+	if (idx == NULL && unlink(path) == -1 && errno != ENOENT) {
+		r = PX_ERR_IO;
+		goto out;
+	}
+	if ((r = disk_write_meta(d, hex, meta)) != 0)
+		goto out;
+	if (lk != -1)
+		disk_count(d, was, key, meta);
+	else
+		px_ocount_invalidate(d); /* not locked: better rebuilt */
+out:
+	px_disk_unlock(lk);
+	free(key);
+	return r;
 }
 
 int
@@ -426,7 +511,7 @@ px_disk_unlock(int fd)
 }
 
 void
-px_disk_remove(const struct px_cdir *d, const char *hex)
+px_disk_unlink(const struct px_cdir *d, const char *hex)
 {
 	static const char *exts[] = { "meta", "der", "idx" };
 	char path[PATH_MAX];
@@ -437,6 +522,24 @@ px_disk_remove(const struct px_cdir *d, const char *hex)
 		if (unlink(path) == -1 && errno != ENOENT)
 			px_warn("%s: cannot remove: %s", path, strerror(errno));
 	}
+}
+
+void
+px_disk_remove(const struct px_cdir *d, const char *hex)
+{
+	enum disk_was was = DISK_ABSENT;
+	char *key = NULL;
+	int lk = -1;
+
+	if (px_ocount_lock(d, &lk) == 0)
+		was = disk_was(d, hex, &key);
+	px_disk_unlink(d, hex);
+	if (lk != -1)
+		disk_count(d, was, key, NULL);
+	else
+		px_ocount_invalidate(d); /* not locked: better rebuilt */
+	px_disk_unlock(lk);
+	free(key);
 }
 
 /* Whether name is "<64 hex>.meta"; copies the stem into hex. */

@@ -28,7 +28,7 @@
 
 #define PX_EXPORT __attribute__((visibility("default")))
 #define PX_PIN_MAX 256
-#define PX_DATA "pam_pkix_cert"
+#define PX_DATA "pam_pkix_session"
 /* Subjects in log lines are cut there. */
 #define PX_SUBJECT_LOG_MAX 256
 
@@ -82,14 +82,12 @@ parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
 	return 0;
 }
 
-/* The configuration file with the pam.d line's overrides. */
+/* The pam.d line's options, and the log sinks they ask for. */
 static int
-setup(pam_handle_t *pamh, int argc, const char **argv, struct args *a,
-    struct px_config **cfgp)
+setup_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
 {
 	int r;
 
-	*cfgp = NULL;
 	px_log_set_sink(log_pam, pamh);
 	px_trace_set_sink(NULL, NULL);
 	if ((r = parse_args(pamh, argc, argv, a)) != 0)
@@ -97,6 +95,16 @@ setup(pam_handle_t *pamh, int argc, const char **argv, struct args *a,
 	px_log_set_debug(a->debug);
 	if (a->debug)
 		px_trace_set_sink(trace_pam, pamh);
+	return 0;
+}
+
+/* The configuration file with the pam.d line's overrides. */
+static int
+load_config(const struct args *a, struct px_config **cfgp)
+{
+	int r;
+
+	*cfgp = NULL;
 	if ((r = px_config_load(a->config, cfgp)) != 0)
 		return r == PX_ERR_NOMEM ? r : PX_ERR_CONFIG;
 	/* A login waits a bounded time in all: unless the file says
@@ -114,6 +122,18 @@ setup(pam_handle_t *pamh, int argc, const char **argv, struct args *a,
 		return PX_ERR_CONFIG;
 	}
 	return 0;
+}
+
+static int
+setup(pam_handle_t *pamh, int argc, const char **argv, struct args *a,
+    struct px_config **cfgp)
+{
+	int r;
+
+	*cfgp = NULL;
+	if ((r = setup_args(pamh, argc, argv, a)) != 0)
+		return r;
+	return load_config(a, cfgp);
 }
 
 static void tell(pam_handle_t *pamh, const char *fmt, ...)
@@ -167,34 +187,86 @@ get_pin(
 	return 0;
 }
 
+/*
+ * What the auth stage leaves for the account stage of the same PAM
+ * transaction (pam_set_data): the certificate, and the context it was
+ * validated with, so that the account stage loads no trust store again.
+ * The options that made the context are kept to tell whether the account
+ * line asks for the same one.
+ */
+struct session {
+	struct px_config *cfg;
+	struct px_pkix *px; /* made from cfg */
+	unsigned char *der; /* the certificate */
+	int len;
+	char *config;     /* the auth line's config= */
+	char *revocation; /* its revocation=, or NULL */
+};
+
 static void
-free_der(pam_handle_t *pamh, void *data, int status)
+session_free(struct session *s)
 {
-	free(data);
+	if (s == NULL)
+		return;
+	px_pkix_free(s->px);
+	px_config_free(s->cfg);
+	OPENSSL_free(s->der);
+	free(s->config);
+	free(s->revocation);
+	free(s);
 }
 
-/* Keeps the certificate for the account stage.  Returns 0 or
- * PX_ERR_NOMEM. */
-static int
-remember(pam_handle_t *pamh, X509 *cert)
+/* Called by pam_end() (before libpam unloads the module) or when the
+ * data is replaced. */
+static void
+session_cleanup(pam_handle_t *pamh, void *data, int status)
 {
-	unsigned char *der = NULL, *copy = NULL;
-	int len, r = PX_ERR_NOMEM;
+	session_free(data);
+}
 
-	if ((len = i2d_X509(cert, &der)) <= 0)
+/* Keeps cert and the context (taken over: *cfgp and *pxp become NULL)
+ * for the account stage.  Returns 0 or PX_ERR_NOMEM. */
+static int
+remember(pam_handle_t *pamh, const struct args *a, X509 *cert,
+    struct px_config **cfgp, struct px_pkix **pxp)
+{
+	struct session *s;
+	int r = PX_ERR_NOMEM;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
 		goto out;
-	if ((copy = malloc(sizeof(int) + (size_t)len)) == NULL)
+	if ((s->len = i2d_X509(cert, &s->der)) <= 0 ||
+	    (s->config = strdup(a->config)) == NULL ||
+	    (a->revocation != NULL &&
+	        (s->revocation = strdup(a->revocation)) == NULL))
 		goto out;
-	memcpy(copy, &len, sizeof(int));
-	memcpy(copy + sizeof(int), der, (size_t)len);
-	if (pam_set_data(pamh, PX_DATA, copy, free_der) != PAM_SUCCESS)
+	s->cfg = *cfgp;
+	s->px = *pxp;
+	*cfgp = NULL;
+	*pxp = NULL;
+	if (pam_set_data(pamh, PX_DATA, s, session_cleanup) != PAM_SUCCESS) {
+		/* Handed back: the caller frees them. */
+		*cfgp = s->cfg;
+		*pxp = s->px;
+		s->cfg = NULL;
+		s->px = NULL;
 		goto out;
-	copy = NULL;
+	}
+	s = NULL;
 	r = 0;
 out:
-	free(copy);
-	OPENSSL_free(der);
+	session_free(s);
 	return r;
+}
+
+/* Whether the account line's options make the auth stage's context. */
+static int
+session_fits(const struct session *s, const struct args *a)
+{
+	return strcmp(s->config, a->config) == 0 &&
+	    (s->revocation == NULL) == (a->revocation == NULL) &&
+	    (s->revocation == NULL ||
+	        strcmp(s->revocation, a->revocation) == 0);
 }
 
 /* The subject of cert on one line (RFC 2253, as pkixctl prints it), cut
@@ -252,6 +324,7 @@ validator(const struct px_config *cfg, struct px_pkix **pxp)
 
 	if ((r = px_pkix_new(cfg, pxp)) != 0)
 		return r == PX_ERR_NOMEM ? r : PX_ERR_CONFIG;
+	px_debug("trust stores loaded: a new context");
 	return 0;
 }
 
@@ -505,7 +578,8 @@ authenticate(pam_handle_t *pamh, int argc, const char **argv)
 		r = rc == PAM_BUF_ERR ? PX_ERR_NOMEM : PX_ERR_INTERNAL;
 		goto out;
 	}
-	if ((r = remember(pamh, px_card_cert(card, chosen))) != 0)
+	if ((r = remember(pamh, &a, px_card_cert(card, chosen), &cfg, &px)) !=
+	    0)
 		goto out;
 	for (k = 0; k < ncand && cand[k] != chosen; k++)
 		;
@@ -545,30 +619,38 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 }
 
 /* Checks again the certificate of the auth stage (a long-lived process
- * sees a revocation). */
+ * sees a revocation), with the auth stage's context when the account
+ * line's options are the same. */
 static int
-account(pam_handle_t *pamh, int argc, const char **argv, const void *data)
+account(
+    pam_handle_t *pamh, int argc, const char **argv, const struct session *s)
 {
-	const unsigned char *p;
+	const unsigned char *p = s->der;
 	struct px_config *cfg = NULL;
-	struct px_pkix *px = NULL;
+	struct px_pkix *px = NULL, *use = s->px;
 	struct args a;
 	X509 *cert = NULL;
 	char detail[256];
-	int len, r;
+	int r;
 
-	memcpy(&len, data, sizeof(int));
-	p = (const unsigned char *)data + sizeof(int);
-	if ((r = setup(pamh, argc, argv, &a, &cfg)) != 0)
+	if ((r = setup_args(pamh, argc, argv, &a)) != 0)
 		goto out;
+	if (session_fits(s, &a))
+		px_debug("the context of the auth stage reused");
+	else {
+		px_debug("the account line's options differ from the auth "
+		         "line's: a context of its own");
+		if ((r = load_config(&a, &cfg)) != 0 ||
+		    (r = validator(cfg, &px)) != 0)
+			goto out;
+		use = px;
+	}
 	/* Our own DER from the auth stage: only memory can make it fail. */
-	if ((cert = d2i_X509(NULL, &p, len)) == NULL) {
+	if ((cert = d2i_X509(NULL, &p, s->len)) == NULL) {
 		r = PX_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = validator(cfg, &px)) != 0)
-		goto out;
-	if ((r = validate(px, cert, NULL, detail, sizeof(detail))) != 0)
+	if ((r = validate(use, cert, NULL, detail, sizeof(detail))) != 0)
 		tell(pamh, "Certificate refused: %s",
 		    detail[0] != '\0' ? detail : px_strerror(r));
 out:

@@ -478,6 +478,135 @@ test_budget(void **state)
 	px_config_free(cfg);
 }
 
+/* ---- the OCSP response counts (cache/ocspcount.c) ---- */
+
+static void
+test_ocount_roundtrip(void **state)
+{
+	static const char *keys[] = {
+		"http://ocsp.example.test/#3041aa",
+		"http://ocsp.example.test/#3041bb",
+		"http://other.example.test/a b%c\n#30ff", /* escaped */
+		"http://other.example.test/a b%c\n#3000",
+		"http://ocsp.example.test/#3041cc",
+		"http://x.test/#y#3041", /* the responder ends at the last # */
+	};
+	struct px_ocount t = { NULL, 0 }, u;
+	char *text, buf[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		assert_int_equal(px_ocount_add(&t, keys[i], 1), 0);
+	assert_int_equal(px_ocount_lookup(&t, "http://ocsp.example.test/"), 3);
+	assert_int_equal(
+	    px_ocount_lookup(&t, "http://other.example.test/a b%c\n"), 2);
+	assert_int_equal(px_ocount_lookup(&t, "http://x.test/#y"), 1);
+	assert_int_equal(px_ocount_lookup(&t, "http://x.test/"), 0);
+	assert_non_null(text = px_ocount_format(&t));
+	/* No field can forge a record: one line per responder, and end. */
+	assert_null(strstr(text, "a b"));
+	assert_int_equal(px_ocount_parse(text, strlen(text), &u), 0);
+	assert_int_equal(u.n, 3);
+	assert_int_equal(px_ocount_lookup(&u, "http://ocsp.example.test/"), 3);
+	assert_int_equal(
+	    px_ocount_lookup(&u, "http://other.example.test/a b%c\n"), 2);
+	assert_int_equal(px_ocount_lookup(&u, "http://x.test/#y"), 1);
+	free(text);
+	px_ocount_clear(&u);
+	/* Keys that name no responder are not counted. */
+	assert_int_equal(
+	    px_ocount_add(&t, "http://no-hash.test/", 1), PX_ERR_INVALID_ARG);
+	assert_int_equal(px_ocount_add(&t, "#3041", 1), PX_ERR_INVALID_ARG);
+	assert_int_equal(
+	    px_ocount_add(&t, "http://a.test/#", 1), PX_ERR_INVALID_ARG);
+	assert_int_equal(
+	    px_ocount_responder("http://a.test/#30", buf, 8), PX_ERR_TOO_BIG);
+	px_ocount_clear(&t);
+}
+
+static void
+test_ocount_never_negative(void **state)
+{
+	struct px_ocount t = { NULL, 0 };
+	const char *k = "http://ocsp.example.test/#3041";
+	char *text;
+
+	assert_int_equal(px_ocount_add(&t, k, -1), 0);
+	assert_int_equal(t.n, 0);
+	assert_int_equal(px_ocount_add(&t, k, 1), 0);
+	assert_int_equal(px_ocount_add(&t, k, 1), 0);
+	assert_int_equal(px_ocount_add(&t, k, -1), 0);
+	assert_int_equal(px_ocount_lookup(&t, "http://ocsp.example.test/"), 1);
+	assert_int_equal(px_ocount_add(&t, k, -1), 0);
+	assert_int_equal(px_ocount_add(&t, k, -1), 0);
+	/* A record at zero is dropped, never written. */
+	assert_int_equal(t.n, 0);
+	assert_non_null(text = px_ocount_format(&t));
+	assert_string_equal(text, "pam_pkix-ocsp-counts 1\nend 0\n");
+	free(text);
+	px_ocount_clear(&t);
+}
+
+static void
+test_ocount_garbage(void **state)
+{
+	char hex[PX_KEY_HEX], other[PX_KEY_HEX], rec[256], *bad[24], *text;
+	const char *url = "http://ocsp.example.test/";
+	struct px_ocount t;
+	size_t i, n = 0;
+
+	px_cache_key(url, hex);
+	px_cache_key("x", other);
+	snprintf(rec, sizeof(rec), "%s 2 %s", hex, url);
+#define BAD(...) assert_true(asprintf(&bad[n++], __VA_ARGS__) >= 0)
+	BAD("%s", "");
+	BAD("pam_pkix-ocsp-counts 2\nend 0\n");   /* another version */
+	BAD("pam_pkix-ocsp-counts 1\nend 0");     /* no final newline */
+	BAD("pam_pkix-ocsp-counts 1\n");          /* no end line */
+	BAD("pam_pkix-ocsp-counts 1\n%s\n", rec); /* torn before end */
+	BAD("pam_pkix-ocsp-counts 1\nend 00\n");
+	BAD("pam_pkix-ocsp-counts 1\nend 1\n");
+	BAD("pam_pkix-ocsp-counts 1\nend 0\n%s\n", rec);
+	BAD("pam_pkix-ocsp-counts 1\nend 0\nend 0\n");
+	BAD("pam_pkix-ocsp-counts 1\n%s\nend 2\n", rec);
+	BAD("pam_pkix-ocsp-counts 1\n%s\n%s\nend 2\n", rec, rec);
+	BAD("pam_pkix-ocsp-counts 1\n%s -1 %s\nend 1\n", hex, url);
+	BAD("pam_pkix-ocsp-counts 1\n%s 0 %s\nend 1\n", hex, url);
+	BAD("pam_pkix-ocsp-counts 1\n%s 02 %s\nend 1\n", hex, url);
+	BAD("pam_pkix-ocsp-counts 1\n%s +2 %s\nend 1\n", hex, url);
+	BAD("pam_pkix-ocsp-counts 1\n%s 99999999999 %s\nend 1\n", hex, url);
+	BAD("pam_pkix-ocsp-counts 1\n%s 2 %s\nend 1\n", other, url);
+	BAD("pam_pkix-ocsp-counts 1\n%s  2 %s\nend 1\n", hex, url);
+	BAD("pam_pkix-ocsp-counts 1\n%s\t2 %s\nend 1\n", hex, url);
+	BAD("pam_pkix-ocsp-counts 1\n%s 2 %s x\nend 1\n", hex, url);
+	BAD("pam_pkix-ocsp-counts 1\n%s 2\nend 1\n", hex);
+	BAD("pam_pkix-ocsp-counts 1\n%s 2 %%00\nend 1\n", hex);
+	BAD("pam_pkix-ocsp-counts 1\r\nend 0\r\n");
+	for (i = 0; i < n; i++) {
+		if (px_ocount_parse(bad[i], strlen(bad[i]), &t) !=
+		    PX_ERR_BAD_FORMAT)
+			fail_msg("accepted: bad[%zu]", i);
+		assert_int_equal(t.n, 0);
+		assert_null(t.v);
+		free(bad[i]);
+	}
+	/* A NUL inside. */
+	assert_true(
+	    asprintf(&text, "pam_pkix-ocsp-counts 1\n%s\nend 1\n", rec) > 0);
+	text[30] = '\0';
+	assert_int_equal(px_ocount_parse(text, strlen(text + 31) + 31, &t),
+	    PX_ERR_BAD_FORMAT);
+	free(text);
+	/* The good file parses. */
+	assert_true(
+	    asprintf(&text, "pam_pkix-ocsp-counts 1\n%s\nend 1\n", rec) > 0);
+	assert_int_equal(px_ocount_parse(text, strlen(text), &t), 0);
+	assert_int_equal(px_ocount_lookup(&t, url), 2);
+	px_ocount_clear(&t);
+	free(text);
+#undef BAD
+}
+
 int
 main(void)
 {
@@ -490,6 +619,9 @@ main(void)
 		cmocka_unit_test(test_offline_backoff),
 		cmocka_unit_test(test_offline_one_probe),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_ocount_roundtrip),
+		cmocka_unit_test(test_ocount_never_negative),
+		cmocka_unit_test(test_ocount_garbage),
 	};
 
 	return cmocka_run_group_tests(tests, setup_ca, teardown_ca);
