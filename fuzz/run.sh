@@ -8,7 +8,7 @@ OPENSSL=${OPENSSL:-openssl}
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-meta index crl conf ocsp url hdr offline proto chain pam}
+targets=${*:-meta index trust crl conf ocsp url hdr offline proto chain pam}
 B=$top/build
 T=$(mktemp -d /tmp/pam_pkix-fuzz.XXXXXX)
 trap 'rm -rf "$T"' EXIT
