@@ -1,7 +1,9 @@
 #!/bin/bash
 # Benchmark of the trust store (not a test): a warm `pkixctl verify` of the
 # test leaf with 1 trusted root against 145 (Debian's ca-certificates in
-# /etc/ssl/certs plus the test root), CRLs local in crl_dir, median of RUNS.
+# /etc/ssl/certs plus the test root), CRLs local in crl_dir, median of RUNS;
+# then the compile (pkixctl rehash, median of 5) where the build has it.
+# Prints "median_ms min_ms peak_rss_kb exit" (bench/measure.c).
 #   bench/trust.sh [BUILDDIR] [RUNS]     (default: build 15)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,5 +29,9 @@ for n in 1 145; do
 	# Warm: the first run may compile the store (after the racy window).
 	sleep 1.1
 	"$PKIXCTL" --config "$d/conf" verify "$P/certs/good.pem" > /dev/null
-	echo "roots=$(ls "$d/ca" | wc -l) $("$T/measure" "$RUNS" "$PKIXCTL" --config "$d/conf" verify "$P/certs/good.pem")"
+	echo "roots=$(ls "$d/ca" | wc -l) warm: $("$T/measure" "$RUNS" "$PKIXCTL" --config "$d/conf" verify "$P/certs/good.pem")"
+	# The compile itself (a build without the compiled store: no command).
+	if "$PKIXCTL" --config "$d/conf" rehash > /dev/null 2>&1; then
+		echo "roots=$(ls "$d/ca" | wc -l) rehash: $("$T/measure" 5 "$PKIXCTL" --config "$d/conf" rehash)"
+	fi
 done
