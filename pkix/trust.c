@@ -94,6 +94,9 @@ px_trust_listing(const char *dir, struct px_trust_dir *d)
 	}
 	if ((r = trust_hash_stat(md, &s, now, d)) != 0)
 		goto out;
+	/* A ca_dir that is a link: the directory it names counts too. */
+	if (stat(dir, &s) == 0 && (r = trust_hash_stat(md, &s, now, d)) != 0)
+		goto out;
 	if ((n = scandir(dir, &names, NULL, alphasort)) == -1) {
 		n = 0;
 		r = PX_ERR_IO;
@@ -301,6 +304,21 @@ trust_compile(const struct px_config *cfg, const char *path,
 	return r;
 }
 
+/* The directories' owner and mode, as reading them would check: a
+ * compiled store does not make a refused directory acceptable. */
+static int
+trust_dirs_ok(const struct px_config *cfg)
+{
+	const char *dirs[2] = { cfg->ca_dir, cfg->intermediate_dir };
+	int i, r;
+
+	for (i = 0; i < 2; i++)
+		if (dirs[i] != NULL && (r = px_check_dir(dirs[i])) != 0 &&
+		    r != PX_ERR_NOT_FOUND)
+			return r;
+	return 0;
+}
+
 int
 px_trust_use(struct px_store *st, const struct px_config *cfg)
 {
@@ -311,7 +329,7 @@ px_trust_use(struct px_store *st, const struct px_config *cfg)
 	int r;
 
 	if (trust_path(cfg, path, sizeof(path)) != 0 ||
-	    trust_listings(cfg, dirs) != 0)
+	    trust_dirs_ok(cfg) != 0 || trust_listings(cfg, dirs) != 0)
 		return px_store_load_certs(st, cfg);
 	r = trust_read(cfg, path, &t, &why);
 	if (r == 0 && px_trust_matches(t, dirs, &why)) {
