@@ -8,7 +8,7 @@ OPENSSL=${OPENSSL:-openssl}
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-meta index crl conf ocsp url hdr offline proto chain pam}
+targets=${*:-meta index trust crl conf ocsp url hdr offline proto chain pam}
 B=$top/build
 T=$(mktemp -d /tmp/pam_pkix-fuzz.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -80,6 +80,16 @@ for target in $targets; do
 	ocsp) cp "$T/ocsp.der" "$corpus/" 2> /dev/null || echo seed > "$corpus/seed" ;;
 	proto) printf 'magic 16\npam_pkix-fetch 1\nresult 2\n-6\nlog 9\n4 warning\n' > "$corpus/seed" ;;
 	chain) cp "$T"/seed-chain/* "$corpus/" ;;
+	trust)
+		# A real compiled store of the test root and issuing CA (root).
+		mkdir -p "$T/trust/ca" "$T/trust/int"
+		cp "$T/pki/certs/root.pem" "$T/trust/ca/"
+		cp "$T/pki/certs/issuing.pem" "$T/trust/int/"
+		printf '[trust]\nca_dir = %s/ca\nintermediate_dir = %s/int\n[cache]\nmachine_dir = %s/cache\n' \
+			"$T/trust" "$T/trust" "$T/trust" > "$T/trust/conf"
+		chmod 600 "$T/trust/conf"
+		"$B/pkixctl" --config "$T/trust/conf" rehash > /dev/null 2>&1 &&
+			cp "$T/trust/cache/truststore" "$corpus/" || echo seed > "$corpus/seed" ;;
 	pam)
 		# Status unknown and good CRLs, no failure, each stage.
 		printf '\0\0\0\0\0\0\0\2\0' > "$corpus/unknown"

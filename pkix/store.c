@@ -13,7 +13,14 @@
 
 #include "../common/log.h"
 #include "../common/util.h"
+#include "pkix_limits.h"
 #include "store.h"
+#include "trust.h"
+
+/* "not a certificate" lines per directory; then one line for the rest. */
+#define PX_STORE_SKIP_LOG 10
+#define TRUST_LOADED 1
+#define TRUST_EXPANDED 2
 
 int
 px_certs_parse(const unsigned char *buf, size_t len, STACK_OF(X509) **out)
@@ -145,7 +152,8 @@ for_each_file(const char *dir, size_t max, const char *what,
 
 struct cert_load {
 	struct px_store *st;
-	int kind; /* 0 ca_dir, 1 intermediate_dir, 2 disallowed_dir */
+	int kind;    /* 0 ca_dir, 1 intermediate_dir, 2 disallowed_dir */
+	int skipped; /* files of this directory that are no certificate */
 };
 
 static int
@@ -174,7 +182,10 @@ load_cert_file(
 	int r;
 
 	if (px_certs_parse(buf, len, &certs) != 0) {
-		px_warn("%s: not a certificate (PEM or DER); skipped", path);
+		/* A directory of 10,000 keys must not log 10,000 lines. */
+		if (cl->skipped++ < PX_STORE_SKIP_LOG)
+			px_warn("%s: not a certificate (PEM or DER); skipped",
+			    path);
 		return 0;
 	}
 	while ((x = sk_X509_shift(certs)) != NULL) {
@@ -237,38 +248,130 @@ load_crl_file(void *arg, const char *path, const unsigned char *buf, size_t len)
 	return r;
 }
 
+static int
+load_certs_dir(struct cert_load *cl, const char *dir, const char *what)
+{
+	int r;
+
+	cl->skipped = 0;
+	r = for_each_file(dir, PX_CERT_FILE_MAX, what, load_cert_file, cl);
+	if (cl->skipped > PX_STORE_SKIP_LOG)
+		px_warn("%s %s: %d more files that are no certificate skipped",
+		    what, dir, cl->skipped - PX_STORE_SKIP_LOG);
+	return r;
+}
+
+int
+px_store_load_certs(struct px_store *st, const struct px_config *cfg)
+{
+	struct cert_load cl = { st, 0, 0 };
+	int r;
+
+	if ((r = load_certs_dir(&cl, cfg->ca_dir, "ca_dir")) != 0)
+		return r;
+	cl.kind = 1;
+	return load_certs_dir(&cl, cfg->intermediate_dir, "intermediate_dir");
+}
+
 int
 px_store_load(struct px_store *st, const struct px_config *cfg)
 {
-	struct cert_load cl = { st, 0 };
+	struct cert_load cl = { st, 2, 0 };
+	size_t n;
 	int r;
 
 	memset(st, 0, sizeof(*st));
 	if ((st->roots = sk_X509_new_null()) == NULL ||
 	    (st->intermediates = sk_X509_new_null()) == NULL)
 		return PX_ERR_NOMEM;
-	if ((r = for_each_file(cfg->ca_dir, PX_CERT_FILE_MAX, "ca_dir",
-	         load_cert_file, &cl)) != 0)
+	if ((r = px_trust_use(st, cfg)) != 0)
 		return r;
-	cl.kind = 1;
-	if ((r = for_each_file(cfg->intermediate_dir, PX_CERT_FILE_MAX,
-	         "intermediate_dir", load_cert_file, &cl)) != 0)
-		return r;
-	cl.kind = 2;
-	if ((r = for_each_file(cfg->disallowed_dir, PX_CERT_FILE_MAX,
-	         "disallowed_dir", load_cert_file, &cl)) != 0)
+	if (st->trust != NULL) {
+		n = px_trust_count(st->trust, NULL, NULL);
+		if ((st->trust_x = calloc(n + 1, sizeof(*st->trust_x))) ==
+		        NULL ||
+		    (st->trust_flags = calloc(n + 1, 1)) == NULL)
+			return PX_ERR_NOMEM;
+	}
+	if ((r = load_certs_dir(&cl, cfg->disallowed_dir, "disallowed_dir")) !=
+	    0)
 		return r;
 	if ((r = for_each_file(cfg->crl_dir, cfg->max_object_size, "crl_dir",
 	         load_crl_file, st)) != 0)
 		return r;
-	if (sk_X509_num(st->roots) == 0)
+	if (st->trust != NULL) {
+		size_t roots;
+
+		(void)px_trust_count(st->trust, &roots, NULL);
+		if (roots == 0)
+			px_warn("no trusted root certificate in %s: nothing "
+			        "can be accepted",
+			    cfg->ca_dir != NULL ? cfg->ca_dir : "(unset)");
+	} else if (sk_X509_num(st->roots) == 0)
 		px_warn("no trusted root certificate in %s: nothing can be "
 		        "accepted",
 		    cfg->ca_dir != NULL ? cfg->ca_dir : "(unset)");
-	px_debug("loaded %d roots, %d intermediates, %zu disallowed, %zu CRLs",
+	px_debug("loaded %d roots, %d intermediates%s, %zu disallowed, %zu "
+	         "CRLs",
 	    sk_X509_num(st->roots), sk_X509_num(st->intermediates),
-	    st->n_disallowed, st->n_crls);
+	    st->trust != NULL ? " (more on demand)" : "", st->n_disallowed,
+	    st->n_crls);
 	return 0;
+}
+
+/* Loads the records of name's hash that akid allows; with depth left,
+ * their issuers too.  Each record is parsed once, expanded once. */
+static void
+store_want(struct px_store *st, const X509_NAME *name,
+    const ASN1_OCTET_STRING *akid, int depth)
+{
+	size_t lo, hi, i;
+	X509 *x;
+	int root;
+
+	px_trust_find(st->trust, px_trust_name_hash(name), &lo, &hi);
+	for (i = lo; i < hi; i++) {
+		if (!px_trust_akid_fits(st->trust, i, akid))
+			continue;
+		if (!(st->trust_flags[i] & TRUST_LOADED)) {
+			st->trust_flags[i] |= TRUST_LOADED;
+			if (px_trust_cert(st->trust, i, &x, &root) != 0) {
+				px_warn("compiled trust store: record %zu is "
+				        "damaged; left out",
+				    i);
+				continue;
+			}
+			if (!sk_X509_push(
+			        root ? st->roots : st->intermediates, x)) {
+				X509_free(x);
+				continue;
+			}
+			st->trust_x[i] = x;
+		}
+		if (depth <= 0 || st->trust_x[i] == NULL ||
+		    (st->trust_flags[i] & TRUST_EXPANDED))
+			continue;
+		st->trust_flags[i] |= TRUST_EXPANDED;
+		x = st->trust_x[i];
+		store_want(st, X509_get_issuer_name(x),
+		    X509_get0_authority_key_id(x), depth - 1);
+	}
+}
+
+void
+px_store_want(struct px_store *st, X509 *x)
+{
+	if (st->trust == NULL)
+		return;
+	store_want(st, X509_get_issuer_name(x), X509_get0_authority_key_id(x),
+	    PX_MAX_DEPTH + 1);
+}
+
+void
+px_store_want_name(struct px_store *st, const X509_NAME *name)
+{
+	if (st->trust != NULL)
+		store_want(st, name, NULL, 0);
 }
 
 void
@@ -282,6 +385,9 @@ px_store_clear(struct px_store *st)
 	for (i = 0; i < st->n_crls; i++)
 		px_crl_free(st->crls[i]);
 	free(st->crls);
+	px_trust_free(st->trust);
+	free(st->trust_x);
+	free(st->trust_flags);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -15,12 +15,35 @@ struct px_store {
 	size_t n_disallowed;
 	struct px_crl **crls; /* crl_dir, usable or not */
 	size_t n_crls;
+	/* The compiled trust store (pkix/trust.c), or NULL when roots and
+	 * intermediates were read from the directories.  When set, they
+	 * hold only what px_store_want() loaded. */
+	struct px_trust *trust;
+	X509 **trust_x;             /* per record: the loaded certificate */
+	unsigned char *trust_flags; /* per record: loaded, expanded */
 };
 
 /* Loads every store directory of cfg.  Returns 0 or PX_ERR_* (the store is
  * then partly filled: clear it). */
 int px_store_load(struct px_store *st, const struct px_config *cfg) PX_WUR;
 void px_store_clear(struct px_store *st);
+/* Reads ca_dir and intermediate_dir into st->roots and st->intermediates
+ * (created by the caller).  Returns 0 or PX_ERR_*. */
+int px_store_load_certs(
+    struct px_store *st, const struct px_config *cfg) PX_WUR;
+/* Fills st->roots and st->intermediates from the compiled trust store when
+ * it is fresh, else from the directories (and compiles them, as root).
+ * Returns 0 or PX_ERR_* (pkix/trust.c). */
+int px_trust_use(struct px_store *st, const struct px_config *cfg) PX_WUR;
+/*
+ * With a compiled trust store: loads into the stacks every certificate that
+ * may be an issuer of x, and theirs, up to the roots (each record parsed
+ * once per process).  Without one: does nothing, everything is loaded.
+ * A record that does not parse is logged and left out (fail closed).
+ */
+void px_store_want(struct px_store *st, X509 *x);
+/* The same for the certificates whose subject is name (a CRL's issuer). */
+void px_store_want_name(struct px_store *st, const X509_NAME *name);
 /* Returns 1 when x's SHA-256 fingerprint is in the disallowed store. */
 int px_store_disallowed(const struct px_store *st, X509 *x);
 /* Computes the SHA-256 fingerprint of x.  Returns 0 or PX_ERR_CRYPTO. */

@@ -251,6 +251,7 @@ in_chain(const struct chain *ch, X509 *x)
 
 struct build {
 	STACK_OF(X509) *pools[3]; /* roots, intermediates, caller's */
+	struct px_store *st;      /* fills pools[0..1] on demand */
 	struct chain chains[PX_MAX_CHAINS];
 	int n;
 	int checks;    /* X509_check_issued() calls, all steps together */
@@ -274,6 +275,7 @@ extend(struct build *b, struct chain *path)
 
 	if (b->n == PX_MAX_CHAINS)
 		return 0;
+	px_store_want(b->st, top);
 	if (in_stack(b->pools[0], top)) {
 		b->chains[b->n++] = *path;
 		return 0;
@@ -559,6 +561,7 @@ any_issuer(struct px_pkix *px, const struct px_crl *c, X509 **signerp)
 	X509 *x;
 	int i, j, r = PX_ERR_UNTRUSTED;
 
+	px_store_want_name(&px->st, c->issuer);
 	for (i = 0; i < 2; i++)
 		for (j = 0; j < sk_X509_num(pools[i]); j++) {
 			x = sk_X509_value(pools[i], j);
@@ -972,6 +975,9 @@ ocsp_signer_by_root(
 	    (ctx = X509_STORE_CTX_new()) == NULL ||
 	    (untrusted = sk_X509_new_null()) == NULL)
 		goto out;
+	px_store_want(&v->px->st, signer);
+	for (i = 0; certs != NULL && i < sk_X509_num(certs); i++)
+		px_store_want(&v->px->st, sk_X509_value(certs, i));
 	for (i = 0; i < sk_X509_num(st->roots); i++)
 		if (!X509_STORE_add_cert(store, sk_X509_value(st->roots, i)))
 			goto out;
@@ -1612,6 +1618,7 @@ issued_by_root(struct px_pkix *px, X509 *x)
 {
 	int i;
 
+	px_store_want(&px->st, x);
 	if (in_stack(px->st.roots, x))
 		return 1;
 	for (i = 0; i < sk_X509_num(px->st.roots); i++)
@@ -1776,6 +1783,7 @@ verify_run(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 	}
 	b->pools[0] = px->st.roots;
 	b->pools[1] = px->st.intermediates;
+	b->st = &px->st;
 	b->pools[2] = untrusted;
 	path.c[0] = leaf;
 	path.n = 1;

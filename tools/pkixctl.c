@@ -16,6 +16,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "../pkix/pkix.h"
+#include "../pkix/trust.h"
 
 #define TRACE_MAX 4096 /* lines kept for --json */
 
@@ -48,6 +49,8 @@ static void __attribute__((noreturn)) usage(int status)
 	    "                        refresh CRLs stale or near nextUpdate\n"
 	    "  resync @now | @now+D:H | --show\n"
 	    "                        invalidate every process's cached objects\n"
+	    "  rehash [--show]       compile the trust directories now, or show\n"
+	    "                        the compiled trust store's state\n"
 	    "\n"
 	    "global options: --config FILE, --debug, --time EPOCH|+SECS|-SECS\n"
 	    "\n"
@@ -818,6 +821,25 @@ out:
 	return ret;
 }
 
+static int
+cmd_rehash(int argc, char **argv, const char *config_path)
+{
+	struct px_config *cfg = NULL;
+	int i, show = 0, ret;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--show") == 0)
+			show = 1;
+		else
+			usage(EX_USAGE);
+	}
+	if (px_config_load(config_path, &cfg) != 0)
+		return EX_CONFIG;
+	ret = px_trust_rehash(cfg, show, stdout) == 0 ? 0 : 1;
+	px_config_free(cfg);
+	return ret;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -865,6 +887,8 @@ main(int argc, char **argv)
 		return cmd_prefetch(argc, argv, config_path);
 	if (strcmp(argv[0], "map") == 0)
 		return cmd_map(argc, argv, config_path);
+	if (strcmp(argv[0], "rehash") == 0)
+		return cmd_rehash(argc, argv, config_path);
 	fprintf(stderr, "pkixctl: unknown command '%s'\n", argv[0]);
 	usage(EX_USAGE);
 }

@@ -1,0 +1,435 @@
+/*
+ * When the compiled trust store is used, and when it is rebuilt.
+ *
+ * Each process lists ca_dir and intermediate_dir (names, sizes, times,
+ * inode numbers: a few stat() calls, no file read) and compares the
+ * listings with those the compiled file was made from.  Equal: the file is
+ * used and only the certificates on a path are parsed.  Different, missing
+ * or damaged: root reads the directories, as without a compiled store, and
+ * writes a new one (temp file, fsync, rename); anyone else only reads the
+ * directories.  A stale compiled store is never used.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "store.h"
+#include "trust.h"
+
+static void
+trust_put64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static int64_t
+trust_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+/* Hashes what identifies one file's version; notes a too recent change. */
+static int
+trust_hash_stat(
+    EVP_MD_CTX *md, const struct stat *s, int64_t now, struct px_trust_dir *d)
+{
+	unsigned char b[56];
+
+	trust_put64(b, (uint64_t)s->st_dev);
+	trust_put64(b + 8, (uint64_t)s->st_ino);
+	trust_put64(b + 16, (uint64_t)s->st_mode);
+	trust_put64(b + 24, (uint64_t)s->st_size);
+	trust_put64(b + 32, (uint64_t)trust_ns(&s->st_mtim));
+	trust_put64(b + 40, (uint64_t)trust_ns(&s->st_ctim));
+	trust_put64(b + 48, (uint64_t)s->st_uid);
+	/* Two writes in one clock tick leave the same times: such a listing
+	 * could describe a file the compiler read before the second write. */
+	if (now - trust_ns(&s->st_ctim) < PX_TRUST_RACY_NS ||
+	    now - trust_ns(&s->st_mtim) < PX_TRUST_RACY_NS)
+		d->racy = 1;
+	return EVP_DigestUpdate(md, b, sizeof(b)) == 1 ? 0 : PX_ERR_CRYPTO;
+}
+
+int
+px_trust_listing(const char *dir, struct px_trust_dir *d)
+{
+	struct dirent **names = NULL;
+	EVP_MD_CTX *md = NULL;
+	struct timespec ts;
+	struct stat s;
+	char path[PATH_MAX];
+	unsigned char len[8], miss = 0xff;
+	unsigned int mdlen = 0;
+	int64_t now;
+	int i, n = 0, r = PX_ERR_CRYPTO;
+
+	memset(d, 0, sizeof(*d));
+	d->path = dir;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = trust_ns(&ts);
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		goto out;
+	if (dir == NULL || lstat(dir, &s) == -1) {
+		/* Not there (or not configured): an empty listing, which a
+		 * directory created later will not match. */
+		n = 0;
+		if (EVP_DigestUpdate(md, &miss, 1) != 1)
+			goto out;
+		goto done;
+	}
+	if ((r = trust_hash_stat(md, &s, now, d)) != 0)
+		goto out;
+	/* A ca_dir that is a link: the directory it names counts too. */
+	if (stat(dir, &s) == 0 && (r = trust_hash_stat(md, &s, now, d)) != 0)
+		goto out;
+	if ((n = scandir(dir, &names, NULL, alphasort)) == -1) {
+		n = 0;
+		r = PX_ERR_IO;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (names[i]->d_name[0] == '.')
+			continue;
+		d->nfiles++;
+		trust_put64(len, strlen(names[i]->d_name));
+		if (EVP_DigestUpdate(md, len, 8) != 1 ||
+		    EVP_DigestUpdate(
+		        md, names[i]->d_name, strlen(names[i]->d_name)) != 1)
+			goto out;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		        names[i]->d_name) >= sizeof(path))
+			continue;
+		/* The entry, then what it points to (a link to a file that
+		 * was replaced is a change too). */
+		if (lstat(path, &s) == 0 &&
+		    (r = trust_hash_stat(md, &s, now, d)) != 0)
+			goto out;
+		if (stat(path, &s) == 0) {
+			if ((r = trust_hash_stat(md, &s, now, d)) != 0)
+				goto out;
+		} else if (EVP_DigestUpdate(md, &miss, 1) != 1)
+			goto out;
+	}
+done:
+	r = EVP_DigestFinal_ex(md, d->md, &mdlen) == 1 && mdlen == 32
+	    ? 0
+	    : PX_ERR_CRYPTO;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
+static int
+trust_listings(const struct px_config *cfg, struct px_trust_dir d[2])
+{
+	int r;
+
+	if ((r = px_trust_listing(cfg->ca_dir, &d[0])) != 0 ||
+	    (r = px_trust_listing(cfg->intermediate_dir, &d[1])) != 0)
+		return r;
+	return 0;
+}
+
+static int
+trust_path(const struct px_config *cfg, char *path, size_t len)
+{
+	if (cfg->machine_dir == NULL ||
+	    (size_t)snprintf(
+	        path, len, "%s/%s", cfg->machine_dir, PX_TRUST_FILE) >= len)
+		return PX_ERR_NOT_FOUND;
+	return 0;
+}
+
+/* The machine directory holds what every process trusts: root's alone. */
+static int
+trust_dir_ok(const char *dir)
+{
+	struct stat s;
+
+	if (lstat(dir, &s) == -1)
+		return PX_ERR_NOT_FOUND;
+	if (!S_ISDIR(s.st_mode) || s.st_uid != 0 || (s.st_mode & 022) != 0)
+		return PX_ERR_INSECURE;
+	return 0;
+}
+
+/*
+ * Reads and checks the compiled file.  Returns 0, PX_ERR_NOT_FOUND (none),
+ * PX_ERR_INSECURE, PX_ERR_BAD_FORMAT (damaged: *why) or another PX_ERR_*.
+ */
+static int
+trust_read(const struct px_config *cfg, const char *path, struct px_trust **tp,
+    const char **why)
+{
+	struct stat s;
+	char *buf = NULL;
+	size_t len;
+	int r;
+
+	*tp = NULL;
+	*why = NULL;
+	if ((r = trust_dir_ok(cfg->machine_dir)) != 0)
+		return r;
+	if (lstat(path, &s) == -1)
+		return errno == ENOENT ? PX_ERR_NOT_FOUND : PX_ERR_IO;
+	if (!S_ISREG(s.st_mode) || s.st_uid != 0 || (s.st_mode & 022) != 0) {
+		px_warn("%s: not a root-owned regular file that only root can "
+		        "write; not used",
+		    path);
+		return PX_ERR_INSECURE;
+	}
+	if ((r = px_read_file(path, PX_TRUST_MAX_BYTES,
+	         PX_READ_NOFOLLOW | PX_READ_TRUSTED, &buf, &len)) != 0)
+		return r;
+	return px_trust_parse((unsigned char *)buf, len, tp, why);
+}
+
+static int
+trust_write(
+    const char *dir, const char *path, const unsigned char *buf, size_t len)
+{
+	char tmp[PATH_MAX];
+	ssize_t n;
+	int fd = -1, dfd, r = PX_ERR_IO;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s.tmp.XXXXXX", dir,
+	        PX_TRUST_FILE) >= sizeof(tmp))
+		return PX_ERR_TOO_BIG;
+	if ((fd = mkstemp(tmp)) == -1) {
+		px_debug("%s: cannot create a temporary file: %m", dir);
+		return PX_ERR_IO;
+	}
+	if (fchmod(fd, 0644) == -1)
+		goto out;
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) == -1)
+		goto out;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto out;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(dfd);
+		close(dfd);
+	}
+	r = 0;
+out:
+	if (r != 0) {
+		px_debug("%s: cannot write: %m", path);
+		unlink(tmp);
+	}
+	if (fd != -1)
+		close(fd);
+	return r;
+}
+
+/*
+ * Root, after reading the directories into st under the listings before:
+ * compiles them, unless the directories changed meanwhile or too recently.
+ * Returns 0 when written, else PX_ERR_* (nothing written; st still good).
+ */
+static int
+trust_compile(const struct px_config *cfg, const char *path,
+    const struct px_store *st, const struct px_trust_dir before[2])
+{
+	struct px_trust_dir after[2];
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (before[0].racy || before[1].racy) {
+		px_debug("%s: the trust directories changed less than a second "
+		         "ago; not compiled yet",
+		    path);
+		return PX_ERR_NOT_FOUND;
+	}
+	if ((r = trust_listings(cfg, after)) != 0)
+		return r;
+	if (memcmp(before[0].md, after[0].md, 32) != 0 ||
+	    memcmp(before[1].md, after[1].md, 32) != 0) {
+		px_debug("%s: the trust directories changed while read; not "
+		         "compiled",
+		    path);
+		return PX_ERR_NOT_FOUND;
+	}
+	if (mkdir(cfg->machine_dir, 0755) == -1 && errno != EEXIST)
+		return PX_ERR_IO;
+	if ((r = trust_dir_ok(cfg->machine_dir)) != 0) {
+		px_debug("%s: not root's; the trust store is not compiled",
+		    cfg->machine_dir);
+		return r;
+	}
+	if ((r = px_trust_build(st->roots, st->intermediates, before,
+	         time(NULL), &buf, &len)) != 0) {
+		px_warn("%s: cannot compile the trust store: %s", path,
+		    px_strerror(r));
+		return r;
+	}
+	r = trust_write(cfg->machine_dir, path, buf, len);
+	free(buf);
+	if (r == 0)
+		px_debug("%s: compiled trust store written: %d roots, %d "
+		         "intermediates",
+		    path, sk_X509_num(st->roots),
+		    sk_X509_num(st->intermediates));
+	return r;
+}
+
+/* The directories' owner and mode, as reading them would check: a
+ * compiled store does not make a refused directory acceptable. */
+static int
+trust_dirs_ok(const struct px_config *cfg)
+{
+	const char *dirs[2] = { cfg->ca_dir, cfg->intermediate_dir };
+	int i, r;
+
+	for (i = 0; i < 2; i++)
+		if (dirs[i] != NULL && (r = px_check_dir(dirs[i])) != 0 &&
+		    r != PX_ERR_NOT_FOUND)
+			return r;
+	return 0;
+}
+
+int
+px_trust_use(struct px_store *st, const struct px_config *cfg)
+{
+	struct px_trust_dir dirs[2];
+	struct px_trust *t = NULL;
+	char path[PATH_MAX];
+	const char *why = NULL, *state;
+	int r;
+
+	if (trust_path(cfg, path, sizeof(path)) != 0 ||
+	    trust_dirs_ok(cfg) != 0 || trust_listings(cfg, dirs) != 0)
+		return px_store_load_certs(st, cfg);
+	r = trust_read(cfg, path, &t, &why);
+	if (r == 0 && px_trust_matches(t, dirs, &why)) {
+		st->trust = t;
+		px_debug("%s: compiled trust store used: %zu certificates",
+		    path, px_trust_count(t, NULL, NULL));
+		return 0;
+	}
+	px_trust_free(t);
+	if (r == PX_ERR_BAD_FORMAT)
+		px_warn("%s: damaged compiled trust store (%s); not used", path,
+		    why);
+	state = r == PX_ERR_NOT_FOUND ? "missing"
+	    : r == PX_ERR_BAD_FORMAT  ? "damaged"
+	    : r != 0                  ? "unusable"
+	                              : why;
+	if (geteuid() != 0) {
+		px_debug("%s: compiled trust store %s; not root: reading the "
+		         "directories",
+		    path, state);
+		return px_store_load_certs(st, cfg);
+	}
+	px_debug("%s: compiled trust store %s; rebuilding", path, state);
+	if ((r = px_store_load_certs(st, cfg)) != 0)
+		return r;
+	(void)trust_compile(cfg, path, st, dirs);
+	return 0;
+}
+
+int
+px_trust_rehash(const struct px_config *cfg, int show, FILE *out)
+{
+	struct px_trust_dir dirs[2];
+	struct px_trust *t = NULL;
+	struct px_store st;
+	char path[PATH_MAX], when[32];
+	const char *why = NULL;
+	size_t n, roots;
+	time_t made;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	if ((r = trust_path(cfg, path, sizeof(path))) != 0) {
+		px_error("no [cache] machine_dir: no compiled trust store");
+		return PX_ERR_CONFIG;
+	}
+	if ((r = trust_listings(cfg, dirs)) != 0)
+		return r;
+	if (show) {
+		r = trust_read(cfg, path, &t, &why);
+		fprintf(out, "file: %s\n", path);
+		if (r == 0 && px_trust_matches(t, dirs, &why)) {
+			n = px_trust_count(t, &roots, &made);
+			fprintf(out,
+			    "state: fresh\ncertificates: %zu\nroots: "
+			    "%zu\ncompiled: %s\n",
+			    n, roots, px_time_str(made, when, sizeof(when)));
+		} else
+			fprintf(out, "state: %s\n",
+			    r == PX_ERR_NOT_FOUND        ? "missing"
+			        : r == PX_ERR_BAD_FORMAT ? "damaged"
+			        : r != 0                 ? "unusable"
+			                                 : "stale");
+		if (why != NULL)
+			fprintf(out, "reason: %s\n", why);
+		px_trust_free(t);
+		return 0;
+	}
+	if (geteuid() != 0) {
+		px_error("%s: only root compiles the trust store", path);
+		return PX_ERR_INSECURE;
+	}
+	if ((st.roots = sk_X509_new_null()) == NULL ||
+	    (st.intermediates = sk_X509_new_null()) == NULL) {
+		r = PX_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = px_store_load_certs(&st, cfg)) != 0)
+		goto out;
+	if (dirs[0].racy || dirs[1].racy) {
+		/* An explicit rehash waits out the tick rather than fail. */
+		sleep(1);
+		if ((r = trust_listings(cfg, dirs)) != 0)
+			goto out;
+		px_store_clear(&st);
+		if ((st.roots = sk_X509_new_null()) == NULL ||
+		    (st.intermediates = sk_X509_new_null()) == NULL) {
+			r = PX_ERR_NOMEM;
+			goto out;
+		}
+		if ((r = px_store_load_certs(&st, cfg)) != 0)
+			goto out;
+	}
+	if ((r = trust_compile(cfg, path, &st, dirs)) != 0) {
+		px_error("%s: the trust store was not compiled", path);
+		goto out;
+	}
+	fprintf(out, "%s: %d roots, %d intermediates\n", path,
+	    sk_X509_num(st.roots), sk_X509_num(st.intermediates));
+out:
+	px_store_clear(&st);
+	return r;
+}

@@ -1,0 +1,91 @@
+/*
+ * The compiled trust store: ca_dir and intermediate_dir compiled into one
+ * file of the machine cache directory, searched by subject-name hash and
+ * key identifier, so that a process parses only the certificates on its
+ * path and checks no root's self-signature (that was done at compile time).
+ */
+#ifndef PX_TRUST_H
+#define PX_TRUST_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "../common/conf.h"
+#include "../common/err.h"
+
+#define PX_TRUST_FILE "truststore"              /* in [cache] machine_dir */
+#define PX_TRUST_MAX_BYTES (64 * 1024 * 1024)   /* the compiled file */
+#define PX_TRUST_MAX_CERTS 65536                /* records of the file */
+#define PX_TRUST_MAX_PATH 4096                  /* a directory's name */
+#define PX_TRUST_NDIRS 2                        /* ca_dir, intermediate_dir */
+#define PX_TRUST_SKID_MAX 32                    /* longer: matches any AKID */
+#define PX_TRUST_RACY_NS (1000LL * 1000 * 1000) /* see px_trust_listing() */
+
+/* What is compared of one directory: its name and a digest of its listing
+ * (file names, sizes, mtimes and ctimes in ns, inode numbers, of the entry
+ * and of what it points to). */
+struct px_trust_dir {
+	const char *path; /* NULL: not configured */
+	uint32_t nfiles;
+	unsigned char md[32];
+	int racy; /* an entry changed within PX_TRUST_RACY_NS of the listing */
+};
+
+struct px_trust;
+
+/*
+ * Lists dir (NULL or missing: an empty listing) into d.  d->racy is set when
+ * an entry changed so recently that a change in the same clock tick could
+ * go unseen: such a listing is not compiled.  Returns 0 or PX_ERR_IO.
+ */
+int px_trust_listing(const char *dir, struct px_trust_dir *d) PX_WUR;
+
+/*
+ * Compiles roots (self-signatures already checked) and intermediates, in
+ * that order, with the listings they were read under.  Sets *out (caller
+ * frees) and *outlen.  Returns 0, PX_ERR_TOO_BIG or PX_ERR_NOMEM.
+ */
+int px_trust_build(STACK_OF(X509) *roots, STACK_OF(X509) *intermediates,
+    const struct px_trust_dir dirs[PX_TRUST_NDIRS], time_t now,
+    unsigned char **out, size_t *outlen) PX_WUR;
+
+/*
+ * Checks every bound of a compiled file and its checksum.  Takes buf (freed
+ * on failure too).  Returns 0 and sets *out, PX_ERR_BAD_FORMAT (*why says
+ * what is wrong) or PX_ERR_NOMEM.
+ */
+int px_trust_parse(unsigned char *buf, size_t len, struct px_trust **out,
+    const char **why) PX_WUR;
+void px_trust_free(struct px_trust *t);
+
+/* Returns 1 when t was compiled from exactly these listings, else 0 and
+ * *why names the first difference. */
+int px_trust_matches(const struct px_trust *t,
+    const struct px_trust_dir dirs[PX_TRUST_NDIRS], const char **why);
+
+/* Number of records; of roots; creation time. */
+size_t px_trust_count(const struct px_trust *t, size_t *roots, time_t *made);
+
+/* Sets [*lo, *hi) to the records whose subject hashes to hash. */
+void px_trust_find(
+    const struct px_trust *t, uint32_t hash, size_t *lo, size_t *hi);
+/* Returns 1 when record i may be the issuer named by akid (NULL: any). */
+int px_trust_akid_fits(
+    const struct px_trust *t, size_t i, const ASN1_OCTET_STRING *akid);
+/* Parses record i.  Sets *xp (caller frees) and *root.  Returns 0 or
+ * PX_ERR_BAD_FORMAT (the record does not match its certificate). */
+int px_trust_cert(
+    const struct px_trust *t, size_t i, X509 **xp, int *root) PX_WUR;
+/* The search key of a name: 32 bits of X509_NAME_hash_ex() (canonical). */
+uint32_t px_trust_name_hash(const X509_NAME *name);
+
+/*
+ * pkixctl rehash: compiles the trust store of cfg now (root only), or with
+ * show prints its state to out.  Returns 0, or PX_ERR_* (logged).
+ */
+int px_trust_rehash(const struct px_config *cfg, int show, FILE *out) PX_WUR;
+
+#endif
