@@ -63,12 +63,13 @@
 #include <openssl/x509.h>
 
 #include "cache/cache.h"
+#include "module/module.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FZ_PIN "123456"
-#define FZ_DATA "pam_pkix_cert"
+#define FZ_DATA "pam_pkix_session" /* module/pam_pkix.c PX_DATA */
 #define FZ_PIN_MAX 512
 
 /* ---- failure injection ---- */
@@ -733,23 +734,30 @@ fz_check(int mode, int acct, int code, pam_handle_t *pamh)
 }
 
 /* The certificate as the auth stage keeps it, for an account stage on its
- * own. */
+ * own: without the auth stage's context (no config= matches ""), so the
+ * account stage makes its own. */
 static void *
 fz_kept_cert(void)
 {
-	unsigned char *copy;
+	struct px_session *s;
 
-	if ((copy = __real_malloc(sizeof(int) + (size_t)fz_der_len)) == NULL)
+	if ((s = __real_calloc(1, sizeof(*s))) == NULL ||
+	    (s->der = __real_malloc((size_t)fz_der_len)) == NULL ||
+	    (s->config = __real_strdup("")) == NULL)
 		fz_die("malloc");
-	memcpy(copy, &fz_der_len, sizeof(int));
-	memcpy(copy + sizeof(int), fz_der, (size_t)fz_der_len);
-	return copy;
+	memcpy(s->der, fz_der, (size_t)fz_der_len);
+	s->len = fz_der_len;
+	return s;
 }
 
 static void
 fz_free_kept(pam_handle_t *pamh, void *data, int status)
 {
-	free(data);
+	struct px_session *s = data;
+
+	free(s->der);
+	free(s->config);
+	free(s);
 }
 
 int

@@ -64,4 +64,21 @@ const char *px_pin_state(int locked, int final_try, int count_low);
  * Returns 0, PX_ERR_NOT_FOUND (no key), PX_ERR_BAD_SIGNATURE. */
 int px_card_prove(struct px_card *c, unsigned int i);
 
+/*
+ * What the auth stage leaves for the account stage of the same PAM
+ * transaction (pam_set_data "pam_pkix_session"): the certificate, and the
+ * context it was validated with, reused when the account line's options
+ * are the same.
+ */
+struct px_config;
+struct px_pkix;
+struct px_session {
+	struct px_config *cfg;
+	struct px_pkix *px; /* made from cfg */
+	unsigned char *der; /* the certificate */
+	int len;
+	char *config;     /* the auth line's config= */
+	char *revocation; /* its revocation=, or NULL */
+};
+
 #endif

@@ -194,17 +194,9 @@ get_pin(
  * The options that made the context are kept to tell whether the account
  * line asks for the same one.
  */
-struct session {
-	struct px_config *cfg;
-	struct px_pkix *px; /* made from cfg */
-	unsigned char *der; /* the certificate */
-	int len;
-	char *config;     /* the auth line's config= */
-	char *revocation; /* its revocation=, or NULL */
-};
 
 static void
-session_free(struct session *s)
+session_free(struct px_session *s)
 {
 	if (s == NULL)
 		return;
@@ -230,7 +222,7 @@ static int
 remember(pam_handle_t *pamh, const struct args *a, X509 *cert,
     struct px_config **cfgp, struct px_pkix **pxp)
 {
-	struct session *s;
+	struct px_session *s;
 	int r = PX_ERR_NOMEM;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -261,7 +253,7 @@ out:
 
 /* Whether the account line's options make the auth stage's context. */
 static int
-session_fits(const struct session *s, const struct args *a)
+session_fits(const struct px_session *s, const struct args *a)
 {
 	return strcmp(s->config, a->config) == 0 &&
 	    (s->revocation == NULL) == (a->revocation == NULL) &&
@@ -623,7 +615,7 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
  * line's options are the same. */
 static int
 account(
-    pam_handle_t *pamh, int argc, const char **argv, const struct session *s)
+    pam_handle_t *pamh, int argc, const char **argv, const struct px_session *s)
 {
 	const unsigned char *p = s->der;
 	struct px_config *cfg = NULL;
