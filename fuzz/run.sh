@@ -8,7 +8,7 @@ OPENSSL=${OPENSSL:-openssl}
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-meta index trust crl conf ocsp url hdr offline proto chain pam}
+targets=${*:-meta index trust crl conf ocsp url hdr offline ocount proto chain pam}
 B=$top/build
 T=$(mktemp -d /tmp/pam_pkix-fuzz.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -78,6 +78,8 @@ for target in $targets; do
 	offline) h=$(printf 'http://127.0.0.1:9/x.crl' | sha256sum | cut -d' ' -f1)
 		printf 'pam_pkix-offline 2\n%s 1800000900 1800 http://127.0.0.1:9/x.crl\n' "$h" > "$corpus/seed" ;;
 	ocsp) cp "$T/ocsp.der" "$corpus/" 2> /dev/null || echo seed > "$corpus/seed" ;;
+	ocount) h=$(printf 'http://127.0.0.1:9/' | sha256sum | cut -d' ' -f1)
+		printf 'pam_pkix-ocsp-counts 1\n%s 3 http://127.0.0.1:9/\nend 1\n' "$h" > "$corpus/seed" ;;
 	proto) printf 'magic 16\npam_pkix-fetch 1\nresult 2\n-6\nlog 9\n4 warning\n' > "$corpus/seed" ;;
 	chain) cp "$T"/seed-chain/* "$corpus/" ;;
 	trust)
