@@ -291,46 +291,8 @@ int
 px_disk_write(
     const struct px_cdir *d, const char *path, const void *data, size_t len)
 {
-	char tmp[PATH_MAX];
-	const char *p = data;
-	ssize_t n;
-	int fd, r = PX_ERR_IO;
-
-	snprintf(tmp, sizeof(tmp), "%s/.tmp.XXXXXX", d->path);
-	if ((fd = mkstemp(tmp)) == -1) {
-		px_error("%s: cannot create a temporary file: %s", d->path,
-		    strerror(errno));
-		return PX_ERR_IO;
-	}
-	if (fchmod(fd, d->writable && geteuid() == 0 ? 0644 : 0600) == -1)
-		goto out;
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto out;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fsync(fd) == -1)
-		goto out;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto out;
-	r = 0;
-out:
-	if (r != 0) {
-		px_error("%s: cannot write: %s", path, strerror(errno));
-		unlink(tmp);
-	}
-	if (fd != -1)
-		close(fd);
-	return r;
+	return px_write_atomic(d->path, path, data, len,
+	    d->writable && geteuid() == 0 ? 0644 : 0600);
 }
 
 static void

@@ -238,3 +238,51 @@ px_free_secret(char *s)
 	explicit_bzero(s, strlen(s));
 	free(s);
 }
+
+int
+px_write_atomic(const char *dir, const char *path, const void *data, size_t len,
+    mode_t mode)
+{
+	char tmp[PATH_MAX];
+	const char *p = data;
+	ssize_t n;
+	int fd, r = PX_ERR_IO;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.tmp.XXXXXX", dir) >=
+	    sizeof(tmp))
+		return PX_ERR_IO;
+	if ((fd = mkstemp(tmp)) == -1) {
+		px_error("%s: cannot create a temporary file: %s", dir,
+		    strerror(errno));
+		return PX_ERR_IO;
+	}
+	if (fchmod(fd, mode) == -1)
+		goto out;
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) == -1)
+		goto out;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto out;
+	r = 0;
+out:
+	if (r != 0) {
+		px_error("%s: cannot write: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	if (fd != -1)
+		close(fd);
+	return r;
+}

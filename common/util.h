@@ -41,6 +41,15 @@ int px_parse_uint(const char *s, uint64_t max, uint64_t *v) PX_WUR;
 /* Parses yes/no, true/false, on/off, 1/0.  Sets *v to 1 or 0. */
 int px_parse_bool(const char *s, int *v) PX_WUR;
 
+/*
+ * Writes data to a new temporary file in dir (mode mode), fsyncs it and
+ * renames it over path (in dir), so that a reader sees the old file or the
+ * new one, never a torn one.  Returns 0 or PX_ERR_IO (logged, nothing left
+ * behind).
+ */
+int px_write_atomic(const char *dir, const char *path, const void *data,
+    size_t len, mode_t mode) PX_WUR;
+
 /* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
 const char *px_time_str(time_t t, char *buf, size_t len);
 

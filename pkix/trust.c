@@ -202,54 +202,21 @@ trust_read(const struct px_config *cfg, const char *path, struct px_trust **tp,
 	return px_trust_parse((unsigned char *)buf, len, tp, why);
 }
 
+/* Written atomically, then the directory synced: the rename itself must
+ * reach the disk before a later change is compared with it. */
 static int
 trust_write(
     const char *dir, const char *path, const unsigned char *buf, size_t len)
 {
-	char tmp[PATH_MAX];
-	ssize_t n;
-	int fd = -1, dfd, r = PX_ERR_IO;
+	int dfd, r;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s.tmp.XXXXXX", dir,
-	        PX_TRUST_FILE) >= sizeof(tmp))
-		return PX_ERR_TOO_BIG;
-	if ((fd = mkstemp(tmp)) == -1) {
-		px_debug("%s: cannot create a temporary file: %m", dir);
-		return PX_ERR_IO;
-	}
-	if (fchmod(fd, 0644) == -1)
-		goto out;
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto out;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	if (fsync(fd) == -1)
-		goto out;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto out;
+	if ((r = px_write_atomic(dir, path, buf, len, 0644)) != 0)
+		return r;
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 		fsync(dfd);
 		close(dfd);
 	}
-	r = 0;
-out:
-	if (r != 0) {
-		px_debug("%s: cannot write: %m", path);
-		unlink(tmp);
-	}
-	if (fd != -1)
-		close(fd);
-	return r;
+	return 0;
 }
 
 /*
