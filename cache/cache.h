@@ -228,6 +228,8 @@ int px_cache_delete(struct px_cache *cache, enum px_kind kind) PX_WUR;
  * entries loaded, before it count as stale once it has come.  get returns 0
  * or PX_ERR_NOT_FOUND (never set); set needs the machine cache writable. */
 int px_cache_resync_get(struct px_cache *cache, time_t *t) PX_WUR;
+/* The resync time in force at now (one that has come), or 0. */
+time_t px_cache_resync_in_force(struct px_cache *cache, time_t now);
 int px_cache_resync_set(struct px_cache *cache, time_t t) PX_WUR;
 
 /*

@@ -36,9 +36,14 @@ px_cache_key(const char *key, char hex[PX_KEY_HEX])
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	int i;
 
+	static const char digits[] = "0123456789abcdef";
+
 	SHA256((const unsigned char *)key, strlen(key), md);
-	for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[2 * SHA256_DIGEST_LENGTH] = '\0';
 }
 
 /* mkdir -p for the last component only, with the given mode. */

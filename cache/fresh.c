@@ -82,6 +82,12 @@ px_resync_time(struct px_cache *c, time_t now)
 	return c->resync <= now ? c->resync : 0;
 }
 
+time_t
+px_cache_resync_in_force(struct px_cache *c, time_t now)
+{
+	return px_resync_time(c, now);
+}
+
 int
 px_cache_resync_get(struct px_cache *c, time_t *t)
 {

@@ -9,6 +9,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "../common/log.h"
@@ -273,6 +274,43 @@ px_store_load_certs(struct px_store *st, const struct px_config *cfg)
 	return load_certs_dir(&cl, cfg->intermediate_dir, "intermediate_dir");
 }
 
+/* Sets st->id: what the chain cache's entries were made under. */
+static int
+store_id(struct px_store *st)
+{
+	STACK_OF(X509) *sks[2] = { st->roots, st->intermediates };
+	unsigned char fp[PX_FP_LEN];
+	EVP_MD_CTX *md;
+	int i, j, r = 0;
+
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		r = PX_ERR_NOMEM;
+		goto out;
+	}
+	if (st->trust != NULL) {
+		if (EVP_DigestUpdate(md, "compiled", 8) != 1 ||
+		    EVP_DigestUpdate(md, px_trust_digest(st->trust), 32) != 1)
+			r = PX_ERR_CRYPTO;
+	} else {
+		/* How many are roots, then every fingerprint in order. */
+		j = sk_X509_num(st->roots);
+		if (EVP_DigestUpdate(md, &j, sizeof(j)) != 1)
+			r = PX_ERR_CRYPTO;
+		for (i = 0; i < 2 && r == 0; i++)
+			for (j = 0; j < sk_X509_num(sks[i]) && r == 0; j++)
+				if ((r = px_fingerprint(
+				         sk_X509_value(sks[i], j), fp)) == 0 &&
+				    EVP_DigestUpdate(md, fp, sizeof(fp)) != 1)
+					r = PX_ERR_CRYPTO;
+	}
+	if (r == 0 && EVP_DigestFinal_ex(md, st->id, NULL) != 1)
+		r = PX_ERR_CRYPTO;
+out:
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
 int
 px_store_load(struct px_store *st, const struct px_config *cfg)
 {
@@ -298,6 +336,8 @@ px_store_load(struct px_store *st, const struct px_config *cfg)
 		return r;
 	if ((r = for_each_file(cfg->crl_dir, cfg->max_object_size, "crl_dir",
 	         load_crl_file, st)) != 0)
+		return r;
+	if ((r = store_id(st)) != 0)
 		return r;
 	if (st->trust != NULL) {
 		size_t roots;
@@ -395,13 +435,21 @@ int
 px_store_disallowed(const struct px_store *st, X509 *x)
 {
 	unsigned char fp[PX_FP_LEN];
-	size_t i;
 
 	if (st->n_disallowed == 0)
 		return 0;
 	/* Fail closed: a certificate we cannot hash is treated as listed. */
 	if (px_fingerprint(x, fp) != 0)
 		return 1;
+	return px_store_disallowed_fp(st, fp);
+}
+
+int
+px_store_disallowed_fp(
+    const struct px_store *st, const unsigned char fp[PX_FP_LEN])
+{
+	size_t i;
+
 	for (i = 0; i < st->n_disallowed; i++)
 		if (memcmp(fp, st->disallowed[i], PX_FP_LEN) == 0)
 			return 1;

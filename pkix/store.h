@@ -21,6 +21,9 @@ struct px_store {
 	struct px_trust *trust;
 	X509 **trust_x;             /* per record: the loaded certificate */
 	unsigned char *trust_flags; /* per record: loaded, expanded */
+	/* Names what was loaded of ca_dir and intermediate_dir: the compiled
+	 * file's checksum, or a digest of the certificates read. */
+	unsigned char id[32];
 };
 
 /* Loads every store directory of cfg.  Returns 0 or PX_ERR_* (the store is
@@ -46,6 +49,9 @@ void px_store_want(struct px_store *st, X509 *x);
 void px_store_want_name(struct px_store *st, const X509_NAME *name);
 /* Returns 1 when x's SHA-256 fingerprint is in the disallowed store. */
 int px_store_disallowed(const struct px_store *st, X509 *x);
+/* The same for a fingerprint. */
+int px_store_disallowed_fp(
+    const struct px_store *st, const unsigned char fp[PX_FP_LEN]);
 /* Computes the SHA-256 fingerprint of x.  Returns 0 or PX_ERR_CRYPTO. */
 int px_fingerprint(X509 *x, unsigned char fp[PX_FP_LEN]) PX_WUR;
 

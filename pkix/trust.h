@@ -66,6 +66,8 @@ void px_trust_free(struct px_trust *t);
 int px_trust_matches(const struct px_trust *t,
     const struct px_trust_dir dirs[PX_TRUST_NDIRS], const char **why);
 
+/* The SHA-256 the file carries of its own contents. */
+const unsigned char *px_trust_digest(const struct px_trust *t);
 /* Number of records; of roots; creation time. */
 size_t px_trust_count(const struct px_trust *t, size_t *roots, time_t *made);
 

@@ -425,6 +425,12 @@ px_trust_matches(const struct px_trust *t,
 	return 1;
 }
 
+const unsigned char *
+px_trust_digest(const struct px_trust *t)
+{
+	return t->buf + 24;
+}
+
 size_t
 px_trust_count(const struct px_trust *t, size_t *roots, time_t *made)
 {

@@ -15,6 +15,8 @@
 
 #include "../common/log.h"
 #include "../common/util.h"
+#include "certmemo.h"
+#include "chaincache.h"
 #include "ocsp.h"
 #include "store.h"
 
@@ -22,6 +24,7 @@ struct px_pkix {
 	const struct px_config *cfg;
 	struct px_store st;
 	struct px_cache *cache;
+	struct px_memo *memo; /* facts of the certificates seen */
 	enum px_revocation_policy policy;
 	time_t crl_grace;
 };
@@ -108,6 +111,10 @@ px_pkix_new(const struct px_config *cfg, struct px_pkix **pxp)
 	if ((px = calloc(1, sizeof(*px))) == NULL)
 		return PX_ERR_NOMEM;
 	px->cfg = cfg;
+	if ((px->memo = px_memo_new()) == NULL) {
+		free(px);
+		return PX_ERR_NOMEM;
+	}
 	if ((r = px_store_load(&px->st, cfg)) != 0 ||
 	    (r = px_cache_new(cfg, &px->cache)) != 0) {
 		px_pkix_free(px);
@@ -115,6 +122,7 @@ px_pkix_new(const struct px_config *cfg, struct px_pkix **pxp)
 	}
 	px->policy = cfg->revocation;
 	px->crl_grace = (time_t)cfg->crl_grace;
+	px_chain_cache_store(px->st.id);
 	*pxp = px;
 	return 0;
 }
@@ -126,6 +134,7 @@ px_pkix_free(struct px_pkix *px)
 		return;
 	px_store_clear(&px->st);
 	px_cache_free(px->cache);
+	px_memo_free(px->memo);
 	free(px);
 }
 
@@ -147,33 +156,7 @@ xasprintf(const char *fmt, ...)
 static char *
 name_str(const X509_NAME *name)
 {
-	BIO *bio;
-	char *s = NULL, *data;
-	long len;
-
-	if ((bio = BIO_new(BIO_s_mem())) == NULL)
-		return NULL;
-	if (X509_NAME_print_ex(
-	        bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
-	    (len = BIO_get_mem_data(bio, &data)) >= 0)
-		s = strndup(data, (size_t)len);
-	BIO_free(bio);
-	return s;
-}
-
-static char *
-serial_str(X509 *x)
-{
-	BIGNUM *bn;
-	char *hex, *s = NULL;
-
-	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) == NULL)
-		return NULL;
-	if ((hex = BN_bn2hex(bn)) != NULL)
-		s = strdup(hex);
-	OPENSSL_free(hex);
-	BN_free(bn);
-	return s;
+	return px_name_str(name);
 }
 
 static void
@@ -200,11 +183,21 @@ outcome_clear(struct outcome *o)
 	memset(o, 0, sizeof(*o));
 }
 
-static int
-reports_new(X509 *const *certs, size_t n, struct px_cert_report **repp)
+static char *
+dup_or_null(const char *s)
 {
+	return s != NULL ? strdup(s) : NULL;
+}
+
+static int
+reports_new(struct px_pkix *px, X509 *const *certs, size_t n,
+    struct px_cert_report **repp)
+{
+	const struct px_cert_facts *f;
+	struct px_cert_facts tmp;
 	struct px_cert_report *rep;
 	size_t i;
+	int bad;
 
 	*repp = NULL;
 	if ((rep = calloc(n, sizeof(*rep))) == NULL)
@@ -212,11 +205,13 @@ reports_new(X509 *const *certs, size_t n, struct px_cert_report **repp)
 	for (i = 0; i < n; i++) {
 		rep[i].status = PX_STATUS_NOT_CHECKED;
 		rep[i].crl_reason = -1;
-		if ((rep[i].subject = name_str(
-		         X509_get_subject_name(certs[i]))) == NULL ||
-		    (rep[i].issuer =
-		            name_str(X509_get_issuer_name(certs[i]))) == NULL ||
-		    (rep[i].serial = serial_str(certs[i])) == NULL) {
+		memset(&tmp, 0, sizeof(tmp));
+		f = px_memo_get(px->memo, certs[i], &tmp);
+		bad = (rep[i].subject = dup_or_null(f->subject)) == NULL ||
+		    (rep[i].issuer = dup_or_null(f->issuer)) == NULL ||
+		    (rep[i].serial = dup_or_null(f->serial)) == NULL;
+		px_cert_facts_clear(&tmp);
+		if (bad) {
 			reports_free(rep, n);
 			return PX_ERR_NOMEM;
 		}
@@ -912,7 +907,7 @@ ocsp_signer_by_crl(void *arg, X509 *signer, X509 *issuer)
 
 	memset(&rep, 0, sizeof(rep));
 	rep.crl_reason = -1;
-	rep.serial = serial_str(signer);
+	rep.serial = px_serial_str(signer);
 	s = check_crl(v, signer, issuer, 1, &rep);
 	free(rep.serial);
 	free(rep.source);
@@ -1019,7 +1014,7 @@ ocsp_signer_by_root(
 			continue;
 		memset(&rep, 0, sizeof(rep));
 		rep.crl_reason = -1;
-		rep.serial = serial_str(sk_X509_value(chain, i));
+		rep.serial = px_serial_str(sk_X509_value(chain, i));
 		s = check_crl(v, sk_X509_value(chain, i),
 		    sk_X509_value(chain, i + 1), 1, &rep);
 		free(rep.serial);
@@ -1364,22 +1359,79 @@ learn_below(struct rev *v, struct chain *ch, int revoked, struct outcome *o)
 	}
 }
 
+/* The window [latest notBefore, earliest notAfter] of ch, or -1. */
+static int
+chain_window(const struct chain *ch, time_t *nb, time_t *na)
+{
+	time_t a, b;
+	int i;
+
+	*nb = 0;
+	*na = 0;
+	for (i = 0; i < ch->n; i++) {
+		if (px_asn1_time(X509_get0_notBefore(ch->c[i]), &a) != 0 ||
+		    px_asn1_time(X509_get0_notAfter(ch->c[i]), &b) != 0)
+			return -1;
+		if (i == 0 || a > *nb)
+			*nb = a;
+		if (i == 0 || b < *na)
+			*na = b;
+	}
+	return 0;
+}
+
+/*
+ * path_validate() through the process-wide chain cache (chaincache.h): a
+ * path of the same certificates that passed, at a time inside all their
+ * validity periods, passes again without its signatures checked twice.
+ * Only passes are kept: a failure is checked again, and explained.
+ */
+static int
+path_validate_cached(struct rev *v, struct chain *ch,
+    const unsigned char (*fps)[PX_FP_LEN], struct outcome *o)
+{
+	struct px_chain_key key;
+	time_t nb, na;
+	int r;
+
+	px_chain_key(fps, ch->n, 0, &key);
+	if (px_chain_cache_valid(
+	        &key, v->now, px_cache_resync_in_force(v->px->cache, v->now))) {
+		px_trace(
+		    "path validation: passed earlier in this process (chain cache)");
+		return 0;
+	}
+	if ((r = path_validate(ch, v->now, o)) == 0 &&
+	    chain_window(ch, &nb, &na) == 0)
+		px_chain_cache_add(&key, nb, na, v->now);
+	return r;
+}
+
 static int
 check_chain(struct rev *v, struct chain *ch, struct outcome *o)
 {
+	unsigned char fps[PX_MAX_DEPTH + 2][PX_FP_LEN];
+	const struct px_cert_facts *f;
+	struct px_cert_facts tmp;
 	char t[32];
-	int i, r;
+	int i, r, ok;
 	enum px_status s;
 
 	memset(o, 0, sizeof(*o));
 	o->crl_reason = -1;
-	if ((r = reports_new(ch->c, (size_t)ch->n, &o->rep)) != 0)
+	if ((r = reports_new(v->px, ch->c, (size_t)ch->n, &o->rep)) != 0)
 		return r;
 	o->n = (size_t)ch->n;
 	o->rep[ch->n - 1].status = PX_STATUS_ANCHOR;
 	o->rep[ch->n - 1].source = xasprintf("trusted root (not checked)");
 	for (i = 0; i < ch->n; i++) {
-		if (px_store_disallowed(&v->px->st, ch->c[i])) {
+		memset(&tmp, 0, sizeof(tmp));
+		f = px_memo_get(v->px->memo, ch->c[i], &tmp);
+		ok = f->fp_ok;
+		memcpy(fps[i], f->fp, PX_FP_LEN);
+		px_cert_facts_clear(&tmp);
+		/* Fail closed: one we cannot hash counts as disallowed. */
+		if (!ok || px_store_disallowed_fp(&v->px->st, fps[i])) {
 			o->r = PX_ERR_DISALLOWED;
 			o->detail = xasprintf("%s%s is in the disallowed store",
 			    i == 0 ? "certificate " : "issuer certificate ",
@@ -1387,7 +1439,7 @@ check_chain(struct rev *v, struct chain *ch, struct outcome *o)
 			return 0;
 		}
 	}
-	if ((r = path_validate(ch, v->now, o)) != 0) {
+	if ((r = path_validate_cached(v, ch, fps, o)) != 0) {
 		if (r == PX_ERR_NOMEM)
 			return r;
 		o->r = r;
@@ -1446,7 +1498,7 @@ rank(const struct outcome *o)
 }
 
 static int
-result_new(X509 *leaf, struct px_result **resp)
+result_new(struct px_pkix *px, X509 *leaf, struct px_result **resp)
 {
 	struct px_result *res;
 	int r;
@@ -1455,7 +1507,7 @@ result_new(X509 *leaf, struct px_result **resp)
 	if ((res = calloc(1, sizeof(*res))) == NULL)
 		return PX_ERR_NOMEM;
 	res->crl_reason = -1;
-	if ((r = reports_new(&leaf, 1, &res->chain)) != 0) {
+	if ((r = reports_new(px, &leaf, 1, &res->chain)) != 0) {
 		free(res);
 		return r;
 	}
@@ -1757,7 +1809,7 @@ verify_run(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 	px_budget_init(&v.budget, px->cfg);
 	memset(&best, 0, sizeof(best));
 	memset(&o, 0, sizeof(o));
-	if ((r = result_new(leaf, &res)) != 0)
+	if ((r = result_new(px, leaf, &res)) != 0)
 		goto out;
 	if (px_store_disallowed(&px->st, leaf)) {
 		res->reason = PX_ERR_DISALLOWED;

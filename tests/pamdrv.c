@@ -12,6 +12,9 @@
  * allocations of libp11 (its key methods) are not reported at unload.
  * What the module logs through pam_syslog() is printed on stderr as
  * "syslog[PRIORITY]: MESSAGE" (there is no syslog daemon in the tests).
+ * With PAMDRV_BETWEEN=COMMAND, the shell runs COMMAND before every run but
+ * the first, and each run prints "run N: pam_authenticate: ..." (what a
+ * long-lived process sees when the stores change between two logins).
  */
 #include "config.h"
 
@@ -122,6 +125,7 @@ main(int argc, char **argv)
 	struct pam_conv c = { conv, NULL };
 	pam_handle_t *pamh = NULL;
 	const void *user = NULL;
+	const char *between;
 	int r = PAM_SYSTEM_ERR, i, repeat = 1, acct = 0;
 	long rss[2] = { 0, 0 };
 
@@ -141,9 +145,12 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "repeat") == 0 && i + 1 < argc)
 			repeat = atoi(argv[++i]);
 	}
+	between = getenv("PAMDRV_BETWEEN");
 	for (i = 0; i < repeat; i++) {
 		if (repeat > 1 && (i == repeat / 10 || i == repeat - 1))
 			rss[i == repeat - 1] = rss_kib();
+		if (between != NULL && i > 0 && system(between) != 0)
+			return fprintf(stderr, "PAMDRV_BETWEEN failed\n"), 2;
 		r = pam_start_confdir(argv[2],
 		    strcmp(argv[3], "-") == 0 ? NULL : argv[3], &c, argv[1],
 		    &pamh);
@@ -153,6 +160,10 @@ main(int argc, char **argv)
 		if (repeat == 1)
 			printf("pam_authenticate: %s (%d)\n",
 			    pam_strerror(pamh, r), r);
+		else if (between != NULL)
+			printf("run %d: pam_authenticate: %s (%d)\n", i + 1,
+			    pam_strerror(pamh, r), r);
+		fflush(stdout);
 		if (r == PAM_SUCCESS && acct) {
 			r = pam_acct_mgmt(pamh, 0);
 			printf("pam_acct_mgmt: %s (%d)\n",
