@@ -31,7 +31,8 @@ enum key_type {
 	T_URL_LIST,  /* allowed_urls */
 	T_ENV_LIST,  /* helper_environment */
 	T_MAPPING,
-	T_HASH /* sha1 or sha256 */
+	T_HASH, /* sha1 or sha256 */
+	T_OIDS  /* dotted OIDs, separated by spaces or commas */
 };
 
 struct key_def {
@@ -87,6 +88,12 @@ static const struct key_def keys[] = {
 	K("cache", "user_dir", T_USERPATH, user_dir, 0, 0),
 	K("cache", "memory", T_BOOL, memory, 0, 0),
 	K("cache", "prefetch_window", T_DURATION, prefetch_window, 0, 30 * DAY),
+	K("policy", "required_policies", T_OIDS, required_policies, 0, 0),
+	K("policy", "require_explicit_policy", T_BOOL, require_explicit_policy,
+	    0, 0),
+	K("policy", "inhibit_policy_mapping", T_BOOL, inhibit_policy_mapping, 0,
+	    0),
+	K("policy", "inhibit_any_policy", T_BOOL, inhibit_any_policy, 0, 0),
 	K("login", "pkcs11_module", T_MODULE, pkcs11_module, 0, 0),
 	K("login", "mapping", T_MAPPING, mapping, 0, 0),
 	K("login", "ldap_user_base", T_STRING, ldap_user_base, 0, 0),
@@ -99,6 +106,8 @@ static const struct key_def keys[] = {
 
 static const struct key_def *find_key(const char *section, const char *name);
 static void reset_list(struct px_config *cfg, const struct key_def *k);
+static int set_oids(struct px_config *cfg, const struct key_def *k,
+    const char *value, const char **why);
 
 #define FIELD(cfg, k, type) ((type *)(void *)((char *)(cfg) + (k)->off))
 
@@ -157,6 +166,7 @@ px_config_free(struct px_config *cfg)
 		case T_HTTP_URL:
 		case T_PROXY:
 		case T_LDAP_HOST:
+		case T_OIDS:
 		case T_HASH: free(*FIELD(cfg, &keys[i], char *)); break;
 		default: break;
 		}
@@ -498,6 +508,7 @@ set_key(struct px_config *cfg, const struct key_def *k, const char *value,
 			return PX_ERR_CONFIG;
 		}
 		break;
+	case T_OIDS: return set_oids(cfg, k, value, why);
 	case T_STRING: break;
 	}
 	sp = FIELD(cfg, k, char *);
@@ -725,4 +736,74 @@ out:
 	free(text);
 	px_config_free(cfg);
 	return r;
+}
+
+/* One dotted OID of at least two arcs, the first 0, 1 or 2 (X.660), no
+ * arc with a leading zero or longer than 19 digits. */
+static int
+oid_ok(const char *s, size_t len)
+{
+	size_t i, arc = 0, arcs = 1;
+
+	if (len < 3 || s[0] < '0' || s[0] > '2' || s[1] != '.')
+		return 0;
+	for (i = 2; i < len; i++) {
+		if (s[i] == '.') {
+			if (arc == 0)
+				return 0;
+			arc = 0;
+			arcs++;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9' ||
+		    (arc == 0 && s[i] == '0' && i + 1 < len &&
+		        s[i + 1] != '.') ||
+		    ++arc > 19)
+			return 0;
+	}
+	return arc > 0 && arcs >= 2;
+}
+
+/* required_policies: stored as the OIDs joined by single spaces. */
+static int
+set_oids(struct px_config *cfg, const struct key_def *k, const char *value,
+    const char **why)
+{
+	char **sp = FIELD(cfg, k, char *), *out;
+	const char *p = value;
+	size_t n = 0, len, o = 0;
+
+	if ((out = malloc(strlen(value) + 1)) == NULL)
+		return PX_ERR_NOMEM;
+	for (;;) {
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			break;
+		len = strcspn(p, " \t,");
+		if (!oid_ok(p, len)) {
+			*why = "expected dotted OIDs such as 2.16.840.1.101."
+			       "3.2.1.3.13, separated by spaces or commas";
+			free(out);
+			return PX_ERR_CONFIG;
+		}
+		if (++n > PX_POLICIES_MAX) {
+			*why = "more than 16 policies";
+			free(out);
+			return PX_ERR_CONFIG;
+		}
+		if (o > 0)
+			out[o++] = ' ';
+		memcpy(out + o, p, len);
+		o += len;
+		p += len;
+	}
+	if (n == 0) {
+		*why = "expected at least one OID";
+		free(out);
+		return PX_ERR_CONFIG;
+	}
+	out[o] = '\0';
+	free(*sp);
+	*sp = out;
+	return 0;
 }

@@ -33,6 +33,7 @@ enum px_mapping_kind {
 #define PX_MAPPING_MAX 8
 #define PX_ALLOWED_URLS_MAX 64
 #define PX_HELPER_ENV_MAX 32
+#define PX_POLICIES_MAX 16 /* OIDs in required_policies */
 /* The module's total retrieval budget when the file sets none. */
 #define PX_MODULE_CUMULATIVE_TIMEOUT 20
 
@@ -88,6 +89,12 @@ struct px_config {
 	char *user_dir;
 	int memory;
 	uint64_t prefetch_window; /* seconds before nextUpdate */
+
+	/* [policy] (RFC 5280 6.1.1 c-f) */
+	char *required_policies; /* OIDs, space separated; NULL: any */
+	int require_explicit_policy;
+	int inhibit_policy_mapping;
+	int inhibit_any_policy;
 
 	/* [login] */
 	char *pkcs11_module;

@@ -45,6 +45,7 @@ px_strerror(int r)
 	case PX_ERR_BAD_URL: return "malformed or refused URL";
 	case PX_ERR_WORK_LIMIT: return "work limit reached";
 	case PX_ERR_AMBIGUOUS: return "certificates of more than one user";
+	case PX_ERR_POLICY: return "no acceptable certificate policy";
 	}
 	return "unknown error";
 }
@@ -74,6 +75,8 @@ px_err_from_x509(int c)
 		return PX_ERR_WRONG_USAGE;
 	case X509_V_ERR_OUT_OF_MEM: return PX_ERR_NOMEM;
 	case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION: return PX_ERR_UNSUPPORTED;
+	case X509_V_ERR_NO_EXPLICIT_POLICY:
+	case X509_V_ERR_INVALID_POLICY_EXTENSION: return PX_ERR_POLICY;
 	}
 	return PX_ERR_CHAIN_INVALID;
 }

@@ -45,7 +45,8 @@ enum px_err {
 	PX_ERR_BAD_URL = -33,      /* a URL that the strict parser refuses */
 	PX_ERR_WORK_LIMIT = -34,   /* a bound on work was reached */
 	PX_ERR_AMBIGUOUS = -35,    /* a card maps to more than one user */
-	PX_ERR_LAST = -36          /* keep last: one below the lowest code */
+	PX_ERR_POLICY = -36,       /* no acceptable certificate policy */
+	PX_ERR_LAST = -37          /* keep last: one below the lowest code */
 };
 
 /* Returns a static, human-readable name for a PX_ERR_* code (never NULL). */

@@ -16,7 +16,8 @@ struct slot {
 	struct px_chain_key key;
 	time_t not_before, not_after; /* the window of the result */
 	time_t made;                  /* when it was validated */
-	int next;                     /* in its bucket, or NONE */
+	char policies[PX_CHAIN_POLICIES_MAX];
+	int next; /* in its bucket, or NONE */
 	int used;
 };
 
@@ -82,33 +83,29 @@ find(const struct px_chain_key *key)
 }
 
 void
-px_chain_key(const unsigned char (*fps)[PX_FP_LEN], int n, unsigned int rules,
-    struct px_chain_key *key)
+px_chain_key(const unsigned char (*fps)[PX_FP_LEN], int n,
+    const unsigned char rules[32], struct px_chain_key *key)
 {
-	unsigned char buf[8 + (PX_MAX_DEPTH + 2) * PX_FP_LEN];
-	unsigned char *head = buf;
+	unsigned char buf[4 + 32 + (PX_MAX_DEPTH + 2) * PX_FP_LEN];
 
-	/* Version 1 of the key; the rules the path was validated under
-	 * (none are configurable yet), and the length: no two different
-	 * inputs hash the same bytes. */
-	head[0] = 1;
-	head[1] = (unsigned char)n;
-	head[2] = 0;
+	/* Version 2 of the key, the path's length, the rules' digest, the
+	 * fingerprints: no two different inputs hash the same bytes. */
+	buf[0] = 2;
+	buf[1] = (unsigned char)n;
+	buf[2] = 0;
+	buf[3] = 0;
 	if (n < 0 || n > PX_MAX_DEPTH + 2) {
-		n = 0; /* not a path chain building makes: never a hit */
-		head[2] = 1;
+		n = 0; /* not a path chain building makes */
+		buf[2] = 1;
 	}
-	head[3] = 0;
-	head[4] = (unsigned char)(rules >> 24);
-	head[5] = (unsigned char)(rules >> 16);
-	head[6] = (unsigned char)(rules >> 8);
-	head[7] = (unsigned char)rules;
-	memcpy(buf + 8, fps, (size_t)n * PX_FP_LEN);
-	SHA256(buf, 8 + (size_t)n * PX_FP_LEN, key->md);
+	memcpy(buf + 4, rules, 32);
+	memcpy(buf + 36, fps, (size_t)n * PX_FP_LEN);
+	SHA256(buf, 36 + (size_t)n * PX_FP_LEN, key->md);
 }
 
 int
-px_chain_cache_valid(const struct px_chain_key *key, time_t now, time_t resync)
+px_chain_cache_valid(const struct px_chain_key *key, time_t now, time_t resync,
+    char policies[PX_CHAIN_POLICIES_MAX])
 {
 	int i, ok = 0;
 
@@ -119,6 +116,9 @@ px_chain_cache_valid(const struct px_chain_key *key, time_t now, time_t resync)
 		else
 			ok = now >= slots[i].not_before &&
 			    now <= slots[i].not_after;
+		if (ok)
+			memcpy(
+			    policies, slots[i].policies, PX_CHAIN_POLICIES_MAX);
 	}
 	pthread_mutex_unlock(&lock);
 	return ok;
@@ -126,13 +126,13 @@ px_chain_cache_valid(const struct px_chain_key *key, time_t now, time_t resync)
 
 void
 px_chain_cache_add(const struct px_chain_key *key, time_t not_before,
-    time_t not_after, time_t now)
+    time_t not_after, time_t now, const char *policies)
 {
 	struct slot *s;
 	unsigned int b;
 	int i;
 
-	if (not_before > not_after)
+	if (not_before > not_after || strlen(policies) >= PX_CHAIN_POLICIES_MAX)
 		return;
 	pthread_mutex_lock(&lock);
 	if (!ready)
@@ -153,6 +153,8 @@ px_chain_cache_add(const struct px_chain_key *key, time_t not_before,
 	s->not_before = not_before;
 	s->not_after = not_after;
 	s->made = now;
+	memset(s->policies, 0, sizeof(s->policies));
+	memcpy(s->policies, policies, strlen(policies));
 	pthread_mutex_unlock(&lock);
 }
 

@@ -26,27 +26,31 @@
 
 #include "store.h"
 
-#define PX_CHAIN_CACHE_MAX 1024 /* entries; the oldest goes first */
+#define PX_CHAIN_CACHE_MAX 1024   /* entries; the oldest goes first */
+#define PX_CHAIN_POLICIES_MAX 512 /* a longer valid policy set: not kept */
 
 /* The name of a path: chain fingerprints (leaf first) and rules. */
 struct px_chain_key {
 	unsigned char md[32];
 };
 
-/* Fills key from the n fingerprints of a path and the rule flags. */
+/* Fills key from the n fingerprints of a path and a digest of the rules
+ * it is validated under (the [policy] settings). */
 void px_chain_key(const unsigned char (*fps)[PX_FP_LEN], int n,
-    unsigned int rules, struct px_chain_key *key);
+    const unsigned char rules[32], struct px_chain_key *key);
 
 /*
  * Returns 1 when key passed path validation at a time whose window holds
- * now, and not before resync (0: none in force), else 0.
+ * now, and not before resync (0: none in force), with the valid policy set
+ * it had copied to policies (PX_CHAIN_POLICIES_MAX bytes); else 0.
  */
-int px_chain_cache_valid(
-    const struct px_chain_key *key, time_t now, time_t resync);
+int px_chain_cache_valid(const struct px_chain_key *key, time_t now,
+    time_t resync, char policies[PX_CHAIN_POLICIES_MAX]);
 
-/* Records that key passed, for now in [not_before, not_after]. */
+/* Records that key passed, for now in [not_before, not_after], with its
+ * valid policy set ("" for none). */
 void px_chain_cache_add(const struct px_chain_key *key, time_t not_before,
-    time_t not_after, time_t now);
+    time_t not_after, time_t now, const char *policies);
 
 /* A context loaded trust store id: drops every entry made under another. */
 void px_chain_cache_store(const unsigned char id[32]);

@@ -53,6 +53,8 @@ struct px_result {
 	time_t revoked_at;         /* when reason is PX_ERR_REVOKED */
 	int crl_reason;            /* -1 when none given */
 	size_t chains_tried;
+	char
+	    *policies; /* the valid policy set (dotted OIDs, spaces), or NULL */
 	size_t n_chain; /* leaf first, trusted root last */
 	struct px_cert_report *chain;
 };

@@ -25,6 +25,11 @@ struct px_pkix {
 	struct px_store st;
 	struct px_cache *cache;
 	struct px_memo *memo; /* facts of the certificates seen */
+	/* [policy]: the user-initial-policy-set ({anyPolicy} by default), the
+	 * X509_V_FLAG_* that carry the other settings, their digest. */
+	STACK_OF(ASN1_OBJECT) *policies;
+	unsigned long vflags;
+	unsigned char rules[32];
 	enum px_revocation_policy policy;
 	time_t crl_grace;
 };
@@ -36,8 +41,9 @@ struct chain {
 
 /* What one candidate chain came to. */
 struct outcome {
-	int r;       /* 0 or the PX_ERR_* that rejects it */
-	int unknown; /* some certificate's status is unknown */
+	int r;          /* 0 or the PX_ERR_* that rejects it */
+	char *policies; /* the valid policy set, NULL when empty */
+	int unknown;    /* some certificate's status is unknown */
 	char *detail;
 	time_t revoked_at;
 	int crl_reason;
@@ -101,6 +107,101 @@ px_decide(enum px_decision found, int revocation_unknown,
 	return PX_UNKNOWN;
 }
 
+/*
+ * The [policy] settings as path validation takes them (RFC 5280 6.1.1):
+ * required_policies is the user-initial-policy-set and, as a policy the
+ * administrator requires is one the certificate must carry, it implies
+ * require_explicit_policy.  The path's own constraints (policyConstraints,
+ * inhibitAnyPolicy, policyMappings) are always processed.
+ */
+static int
+policy_rules(struct px_pkix *px, const struct px_config *cfg)
+{
+	const char *p = cfg->required_policies;
+	unsigned char head[4];
+	ASN1_OBJECT *o;
+	EVP_MD_CTX *md;
+	char oid[128];
+	size_t len;
+	int r = 0;
+
+	px->vflags = X509_V_FLAG_POLICY_CHECK;
+	/* No set given: {anyPolicy}, RFC 5280's default (OpenSSL takes an
+	 * unset one as empty, and then no explicit policy is ever met). */
+	if (p == NULL)
+		p = "2.5.29.32.0";
+	if (cfg->require_explicit_policy || cfg->required_policies != NULL)
+		px->vflags |= X509_V_FLAG_EXPLICIT_POLICY;
+	if (cfg->inhibit_policy_mapping)
+		px->vflags |= X509_V_FLAG_INHIBIT_MAP;
+	if (cfg->inhibit_any_policy)
+		px->vflags |= X509_V_FLAG_INHIBIT_ANY;
+	while (p != NULL && *p != '\0') {
+		len = strcspn(p, " ");
+		if (len >= sizeof(oid))
+			return PX_ERR_CONFIG;
+		memcpy(oid, p, len);
+		oid[len] = '\0';
+		p += len + (p[len] == ' ');
+		if ((px->policies == NULL &&
+		        (px->policies = sk_ASN1_OBJECT_new_null()) == NULL) ||
+		    (o = OBJ_txt2obj(oid, 1)) == NULL)
+			return PX_ERR_NOMEM;
+		if (!sk_ASN1_OBJECT_push(px->policies, o)) {
+			ASN1_OBJECT_free(o);
+			return PX_ERR_NOMEM;
+		}
+	}
+	/* What the chain cache's entries were validated under. */
+	head[0] = 1; /* version of this digest */
+	head[1] = (px->vflags & X509_V_FLAG_EXPLICIT_POLICY) != 0;
+	head[2] = (px->vflags & X509_V_FLAG_INHIBIT_MAP) != 0;
+	head[3] = (px->vflags & X509_V_FLAG_INHIBIT_ANY) != 0;
+	p = cfg->required_policies != NULL ? cfg->required_policies : "";
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(md, head, sizeof(head)) != 1 ||
+	    EVP_DigestUpdate(md, p, strlen(p) + 1) != 1 ||
+	    EVP_DigestFinal_ex(md, px->rules, NULL) != 1)
+		r = PX_ERR_NOMEM;
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
+/* The valid policy set of a validated path, as dotted OIDs separated by
+ * spaces; NULL when it is empty (or out of memory). */
+static char *
+valid_policies(X509_STORE_CTX *ctx)
+{
+	X509_POLICY_TREE *tree = X509_STORE_CTX_get0_policy_tree(ctx);
+	STACK_OF(X509_POLICY_NODE) *nodes;
+	char oid[128], *s = NULL, *t;
+	size_t len = 0, n;
+	int i;
+
+	if (tree == NULL ||
+	    (nodes = X509_policy_tree_get0_user_policies(tree)) == NULL)
+		return NULL;
+	for (i = 0; i < sk_X509_POLICY_NODE_num(nodes); i++) {
+		if (OBJ_obj2txt(oid, sizeof(oid),
+		        X509_policy_node_get0_policy(
+		            sk_X509_POLICY_NODE_value(nodes, i)),
+		        1) <= 0)
+			continue;
+		n = strlen(oid);
+		if ((t = realloc(s, len + n + 2)) == NULL) {
+			free(s);
+			return NULL;
+		}
+		s = t;
+		if (len > 0)
+			s[len++] = ' ';
+		memcpy(s + len, oid, n + 1);
+		len += n;
+	}
+	return s;
+}
+
 int
 px_pkix_new(const struct px_config *cfg, struct px_pkix **pxp)
 {
@@ -115,7 +216,8 @@ px_pkix_new(const struct px_config *cfg, struct px_pkix **pxp)
 		free(px);
 		return PX_ERR_NOMEM;
 	}
-	if ((r = px_store_load(&px->st, cfg)) != 0 ||
+	if ((r = policy_rules(px, cfg)) != 0 ||
+	    (r = px_store_load(&px->st, cfg)) != 0 ||
 	    (r = px_cache_new(cfg, &px->cache)) != 0) {
 		px_pkix_free(px);
 		return r;
@@ -135,6 +237,7 @@ px_pkix_free(struct px_pkix *px)
 	px_store_clear(&px->st);
 	px_cache_free(px->cache);
 	px_memo_free(px->memo);
+	sk_ASN1_OBJECT_pop_free(px->policies, ASN1_OBJECT_free);
 	free(px);
 }
 
@@ -180,6 +283,7 @@ outcome_clear(struct outcome *o)
 {
 	reports_free(o->rep, o->n);
 	free(o->detail);
+	free(o->policies);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -1274,8 +1378,10 @@ leaf_usage_ok(X509 *leaf, char **detail)
 }
 
 static int
-path_validate(struct chain *ch, time_t now, struct outcome *o)
+path_validate(
+    struct px_pkix *px, struct chain *ch, time_t now, struct outcome *o)
 {
+	X509_VERIFY_PARAM *param;
 	X509_STORE *store = NULL;
 	X509_STORE_CTX *ctx = NULL;
 	STACK_OF(X509) *mid = NULL;
@@ -1297,10 +1403,16 @@ path_validate(struct chain *ch, time_t now, struct outcome *o)
 		r = PX_ERR_NOMEM;
 		goto out;
 	}
-	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), now);
-	X509_VERIFY_PARAM_set_depth(
-	    X509_STORE_CTX_get0_param(ctx), PX_MAX_DEPTH + 1);
+	param = X509_STORE_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_time(param, now);
+	X509_VERIFY_PARAM_set_depth(param, PX_MAX_DEPTH + 1);
+	if (!X509_VERIFY_PARAM_set_flags(param, px->vflags) ||
+	    !X509_VERIFY_PARAM_set1_policies(param, px->policies)) {
+		r = PX_ERR_NOMEM;
+		goto out;
+	}
 	if (X509_verify_cert(ctx) == 1) {
+		o->policies = valid_policies(ctx);
 		r = 0;
 		goto out;
 	}
@@ -1309,7 +1421,18 @@ path_validate(struct chain *ch, time_t now, struct outcome *o)
 	r = px_err_from_x509(err);
 	px_debug("path validation: depth %d: %s (X509_V_ERR %d)", depth,
 	    X509_verify_cert_error_string(err), err);
-	if (depth <= 0 || depth >= (int)o->n)
+	if (err == X509_V_ERR_NO_EXPLICIT_POLICY)
+		o->detail = px->cfg->required_policies != NULL
+		    ? xasprintf("no acceptable certificate policy: the path "
+		                "has none of the required policies (%s)",
+		          px->cfg->required_policies)
+		    : xasprintf("no acceptable certificate policy: the path "
+		                "requires an explicit policy and has no valid "
+		                "one");
+	else if (err == X509_V_ERR_INVALID_POLICY_EXTENSION)
+		o->detail = xasprintf("a certificate of the path has an "
+		                      "invalid policy extension");
+	else if (depth <= 0 || depth >= (int)o->n)
 		o->detail = xasprintf("%s", X509_verify_cert_error_string(err));
 	else
 		o->detail = xasprintf("issuer certificate %s: %s",
@@ -1390,20 +1513,26 @@ static int
 path_validate_cached(struct rev *v, struct chain *ch,
     const unsigned char (*fps)[PX_FP_LEN], struct outcome *o)
 {
+	char pol[PX_CHAIN_POLICIES_MAX];
 	struct px_chain_key key;
 	time_t nb, na;
 	int r;
 
-	px_chain_key(fps, ch->n, 0, &key);
-	if (px_chain_cache_valid(
-	        &key, v->now, px_cache_resync_in_force(v->px->cache, v->now))) {
-		px_trace(
-		    "path validation: passed earlier in this process (chain cache)");
-		return 0;
-	}
-	if ((r = path_validate(ch, v->now, o)) == 0 &&
+	px_chain_key(fps, ch->n, v->px->rules, &key);
+	if (px_chain_cache_valid(&key, v->now,
+	        px_cache_resync_in_force(v->px->cache, v->now), pol)) {
+		px_trace("path validation: passed earlier in this process "
+		         "(chain cache)");
+		if (pol[0] != '\0' && (o->policies = strdup(pol)) == NULL)
+			return PX_ERR_NOMEM;
+		r = 0;
+	} else if ((r = path_validate(v->px, ch, v->now, o)) == 0 &&
 	    chain_window(ch, &nb, &na) == 0)
-		px_chain_cache_add(&key, nb, na, v->now);
+		px_chain_cache_add(&key, nb, na, v->now,
+		    o->policies != NULL ? o->policies : "");
+	if (r == 0)
+		px_trace("path validation: valid policy set: %s",
+		    o->policies != NULL ? o->policies : "(none)");
 	return r;
 }
 
@@ -1523,6 +1652,7 @@ px_result_free(struct px_result *res)
 		return;
 	reports_free(res->chain, res->n_chain);
 	free(res->detail);
+	free(res->policies);
 	free(res);
 }
 
@@ -1895,6 +2025,7 @@ verify_run(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 	res->revoked_at = best.revoked_at;
 	res->crl_reason = best.crl_reason;
 	res->detail = best.detail;
+	res->policies = best.policies;
 	memset(&best, 0, sizeof(best));
 done:
 	finish(res, px->policy);

@@ -159,7 +159,8 @@ print_json(const struct px_result *res, const struct px_config *cfg,
     const struct trace_buf *tb)
 {
 	const struct px_cert_report *c;
-	size_t i;
+	const char *p;
+	size_t i, n;
 
 	fputs("{\"result\":", stdout);
 	json_str(px_decision_name(res->decision));
@@ -177,6 +178,15 @@ print_json(const struct px_result *res, const struct px_config *cfg,
 	json_str(res->reason == PX_ERR_REVOKED
 	        ? px_crl_reason_name(res->crl_reason)
 	        : NULL);
+	fputs(",\"policies\":[", stdout);
+	for (p = res->policies; p != NULL && *p != '\0'; p += n) {
+		p += *p == ' ';
+		n = strcspn(p, " ");
+		if (p != res->policies)
+			putchar(',');
+		printf("\"%.*s\"", (int)n, p); /* dotted OIDs: no escaping */
+	}
+	putchar(']');
 	printf(",\"chains_tried\":%zu,\"chain\":[", res->chains_tried);
 	for (i = 0; i < res->n_chain; i++) {
 		c = &res->chain[i];
@@ -229,6 +239,8 @@ print_text(const struct px_result *res)
 			printf(" - %s", c->source);
 		putchar('\n');
 	}
+	if (res->policies != NULL)
+		printf("policies: %s\n", res->policies);
 	printf(
 	    "result: %s: %s\n", px_decision_name(res->decision), res->detail);
 }

@@ -15,15 +15,19 @@
 #include "pkix/chaincache.h"
 
 static void
-key_of(unsigned char seed, int n, unsigned int rules, struct px_chain_key *k)
+key_of(unsigned char seed, int n, unsigned char rules, struct px_chain_key *k)
 {
-	unsigned char fps[PX_MAX_DEPTH + 2][PX_FP_LEN];
+	unsigned char fps[PX_MAX_DEPTH + 2][PX_FP_LEN], r[32];
 	int i;
 
 	for (i = 0; i < PX_MAX_DEPTH + 2; i++)
 		memset(fps[i], seed + i, PX_FP_LEN);
-	px_chain_key(fps, n, rules, k);
+	memset(r, rules, sizeof(r));
+	px_chain_key(fps, n, r, k);
 }
+
+static const unsigned char norules[32];
+static char pol[PX_CHAIN_POLICIES_MAX];
 
 static int
 reset(void **state)
@@ -56,17 +60,21 @@ test_window(void **state)
 
 	key_of(1, 3, 0, &k);
 	key_of(9, 3, 0, &other);
-	assert_false(px_chain_cache_valid(&k, 1000, 0));
-	px_chain_cache_add(&k, 500, 2000, 1000);
-	assert_true(px_chain_cache_valid(&k, 1000, 0));
-	assert_true(px_chain_cache_valid(&k, 500, 0));
-	assert_true(px_chain_cache_valid(&k, 2000, 0));
-	assert_false(px_chain_cache_valid(&k, 499, 0));  /* not yet valid */
-	assert_false(px_chain_cache_valid(&k, 2001, 0)); /* expired */
-	assert_false(px_chain_cache_valid(&other, 1000, 0));
+	assert_false(px_chain_cache_valid(&k, 1000, 0, pol));
+	px_chain_cache_add(&k, 500, 2000, 1000, "");
+	assert_true(px_chain_cache_valid(&k, 1000, 0, pol));
+	assert_true(px_chain_cache_valid(&k, 500, 0, pol));
+	assert_true(px_chain_cache_valid(&k, 2000, 0, pol));
+	assert_false(px_chain_cache_valid(&k, 499, 0, pol)); /* not yet valid */
+	assert_false(px_chain_cache_valid(&k, 2001, 0, pol)); /* expired */
+	assert_false(px_chain_cache_valid(&other, 1000, 0, pol));
+	/* The valid policy set comes back with a hit. */
+	px_chain_cache_add(&k, 500, 2000, 1000, "1.2.3 1.2.4");
+	assert_true(px_chain_cache_valid(&k, 1000, 0, pol));
+	assert_string_equal(pol, "1.2.3 1.2.4");
 	/* An empty window is not kept. */
-	px_chain_cache_add(&other, 3000, 2000, 1000);
-	assert_false(px_chain_cache_valid(&other, 2500, 0));
+	px_chain_cache_add(&other, 3000, 2000, 1000, "");
+	assert_false(px_chain_cache_valid(&other, 2500, 0, pol));
 	assert_int_equal(px_chain_cache_count(), 1);
 }
 
@@ -76,14 +84,14 @@ test_resync_drops_older_entries(void **state)
 	struct px_chain_key k;
 
 	key_of(1, 3, 0, &k);
-	px_chain_cache_add(&k, 0, 5000, 1000);
-	assert_true(px_chain_cache_valid(&k, 1200, 999));
-	assert_true(px_chain_cache_valid(&k, 1200, 1000));
-	assert_false(px_chain_cache_valid(&k, 1200, 1001));
+	px_chain_cache_add(&k, 0, 5000, 1000, "");
+	assert_true(px_chain_cache_valid(&k, 1200, 999, pol));
+	assert_true(px_chain_cache_valid(&k, 1200, 1000, pol));
+	assert_false(px_chain_cache_valid(&k, 1200, 1001, pol));
 	assert_int_equal(px_chain_cache_count(), 0);
 	/* Validated again after the resync: used again. */
-	px_chain_cache_add(&k, 0, 5000, 1300);
-	assert_true(px_chain_cache_valid(&k, 1400, 1001));
+	px_chain_cache_add(&k, 0, 5000, 1300, "");
+	assert_true(px_chain_cache_valid(&k, 1400, 1001, pol));
 }
 
 static void
@@ -96,11 +104,11 @@ test_other_store_flushes(void **state)
 	memset(b, 'b', sizeof(b));
 	key_of(1, 3, 0, &k);
 	px_chain_cache_store(a);
-	px_chain_cache_add(&k, 0, 5000, 1000);
+	px_chain_cache_add(&k, 0, 5000, 1000, "");
 	px_chain_cache_store(a); /* another context, the same store */
-	assert_true(px_chain_cache_valid(&k, 1000, 0));
+	assert_true(px_chain_cache_valid(&k, 1000, 0, pol));
 	px_chain_cache_store(b); /* the store changed */
-	assert_false(px_chain_cache_valid(&k, 1000, 0));
+	assert_false(px_chain_cache_valid(&k, 1000, 0, pol));
 	assert_int_equal(px_chain_cache_count(), 0);
 }
 
@@ -114,15 +122,16 @@ test_bounded_oldest_first(void **state)
 	for (i = 0; i < PX_CHAIN_CACHE_MAX + 10; i++) {
 		memset(fps, 0, sizeof(fps));
 		memcpy(fps[0], &i, sizeof(i));
-		px_chain_key(fps, 1, 0, &k);
-		px_chain_cache_add(&k, 0, 5000, 1000);
+		px_chain_key(fps, 1, norules, &k);
+		px_chain_cache_add(&k, 0, 5000, 1000, "");
 	}
 	assert_int_equal(px_chain_cache_count(), PX_CHAIN_CACHE_MAX);
 	for (i = 0; i < PX_CHAIN_CACHE_MAX + 10; i++) {
 		memset(fps, 0, sizeof(fps));
 		memcpy(fps[0], &i, sizeof(i));
-		px_chain_key(fps, 1, 0, &k);
-		assert_int_equal(px_chain_cache_valid(&k, 1000, 0), i >= 10);
+		px_chain_key(fps, 1, norules, &k);
+		assert_int_equal(
+		    px_chain_cache_valid(&k, 1000, 0, pol), i >= 10);
 	}
 }
 

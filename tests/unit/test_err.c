@@ -50,6 +50,8 @@ test_x509_mapping(void **state)
 	assert_int_equal(
 	    px_err_from_x509(X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION),
 	    PX_ERR_UNSUPPORTED);
+	assert_int_equal(
+	    px_err_from_x509(X509_V_ERR_NO_EXPLICIT_POLICY), PX_ERR_POLICY);
 	/* Anything unmapped is still a failure, never success. */
 	assert_int_equal(px_err_from_x509(X509_V_ERR_PATH_LENGTH_EXCEEDED),
 	    PX_ERR_CHAIN_INVALID);
