@@ -149,3 +149,73 @@ mkleaf() {
 }
 
 verify() { run "$PKIXCTL" --config "$CONF" verify "$@"; }
+
+# PKIs a test makes with the openssl CLI, in directory $MK (P-256 keys,
+# 30 days).  mkroot NAME SUBJECT: a self-signed CA, $MK/NAME.{pem,key}.
+# mkcert NAME ISSUER SUBJECT "EXTENSION LINES" [KEY]: NAME signed by ISSUER
+# with those extensions (\n separates lines) and a key identifier pair;
+# KEY reuses the key of another certificate (a self-issued rollover keeps
+# the name, a renewal the key).  mkca and mkuser add a CA's or a login
+# certificate's basic extensions.
+mkroot() {
+	"$OPENSSL" req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$MK/$1.key" -subj "$2" -days 30 \
+		-addext "basicConstraints = critical, CA:true" \
+		-addext "keyUsage = critical, keyCertSign, cRLSign" \
+		-addext "subjectKeyIdentifier = hash" -out "$MK/$1.pem" 2> "$MK/err" || {
+		echo "Bail out! cannot make $1"
+		cat "$MK/err"
+		exit 1
+	}
+}
+mkcert() {
+	local name=$1 issuer=$2 subj=$3 ext=$4 key=${5:-}
+	printf '[e]\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always\n%b\n' \
+		"$ext" > "$MK/$name.ext"
+	if [ -n "$key" ]; then
+		cp "$MK/$key.key" "$MK/$name.key"
+	else
+		"$OPENSSL" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+			-out "$MK/$name.key" 2> /dev/null
+	fi
+	"$OPENSSL" req -new -key "$MK/$name.key" -subj "$subj" -out "$MK/$name.csr" \
+		2> /dev/null &&
+		"$OPENSSL" x509 -req -in "$MK/$name.csr" -CA "$MK/$issuer.pem" \
+			-CAkey "$MK/$issuer.key" \
+			-set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" \
+			-days 30 -extfile "$MK/$name.ext" -extensions e \
+			-out "$MK/$name.pem" 2> "$MK/err" || {
+		echo "Bail out! cannot make $name"
+		cat "$MK/err"
+		exit 1
+	}
+}
+mkca() {
+	mkcert "$1" "$2" "$3" "basicConstraints = critical, CA:true${5:+, $5}
+keyUsage = critical, keyCertSign, cRLSign
+$4" "${6:-}"
+}
+mkuser() {
+	mkcert "$1" "$2" "$3" "basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+$4"
+}
+# mkconf NAME ROOTS "INTERMEDIATES" [LINES...]: $PX_T/NAME/conf trusting the
+# named certificates of $MK, no revocation checks (tests of the path).
+mkconf() {
+	local d=$PX_T/$1 roots=$2 ints=$3 c l
+	shift 3
+	rm -rf "$d"
+	mkdir -p "$d/ca" "$d/int"
+	for c in $roots; do cp "$MK/$c.pem" "$d/ca/"; done
+	for c in $ints; do cp "$MK/$c.pem" "$d/int/"; done
+	{
+		printf '[trust]\nca_dir = %s\nintermediate_dir = %s\ncrl_dir = %s/nocrl\n' \
+			"$d/ca" "$d/int" "$d"
+		printf '[cache]\nmachine_dir = %s/cache\n[revocation]\nrevocation = none\n' "$d"
+		for l in "$@"; do echo "$l"; done
+	} > "$d/conf"
+	chmod 600 "$d/conf"
+	CONF=$d/conf
+}
