@@ -40,6 +40,8 @@ struct buf {
 static void
 add(struct buf *o, const void *d, size_t n)
 {
+	if (n == 0)
+		return;
 	o->p = realloc(o->p, o->n + n + 1);
 	assert_non_null(o->p);
 	memcpy(o->p + o->n, d, n);
