@@ -1,4 +1,10 @@
-/* libFuzzer target: CRL parsing (PEM or DER) and the index built from it. */
+/*
+ * libFuzzer target: CRL parsing (PEM or DER) and the index built from it,
+ * by both readers: OpenSSL's X509_CRL (px_crl_parse(), crl_dir) and the DER
+ * walker of fetched CRLs (px_crl_load()).  Differential: what the walker
+ * accepts, OpenSSL parses too, with the same facts, and the two indexes
+ * are the same bytes.
+ */
 #include "config.h"
 
 #include <stdint.h>
@@ -17,6 +23,18 @@ quiet(void *arg, int level, const char *msg)
 {
 }
 
+/* What we build, we must load. */
+static void
+reload(unsigned char *idx, size_t len, const unsigned char sha[32])
+{
+	struct px_blob b = { idx, -1, len };
+	struct px_crl *ic;
+
+	if (px_crl_from_index(&b, sha, "fuzz", &ic) != 0)
+		abort();
+	px_crl_free(ic);
+}
+
 static int
 each(void *arg, struct px_crl *c)
 {
@@ -28,17 +46,78 @@ each(void *arg, struct px_crl *c)
 	(void)px_crl_number_str(c, buf, sizeof(buf));
 	(void)px_crl_check_time(c, 1700000000, 0);
 	if (px_crl_index_build(c, signer, sha, &idx, &len) == 0) {
-		struct px_blob b = { idx, -1, len };
-		struct px_crl *ic;
-
-		/* What we build, we must load. */
-		if (px_crl_from_index(&b, sha, "fuzz", &ic) != 0)
-			abort();
-		px_crl_free(ic);
+		reload(idx, len, sha);
 		free(idx);
 	}
 	px_crl_free(c);
 	return 0;
+}
+
+static int
+keep(void *arg, struct px_crl *c)
+{
+	struct px_crl **first = arg;
+
+	if (*first == NULL)
+		*first = c;
+	else
+		px_crl_free(c);
+	return 0;
+}
+
+static int
+same_int(const ASN1_INTEGER *a, const ASN1_INTEGER *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && ASN1_INTEGER_cmp(a, b) == 0);
+}
+
+static void
+walker(const uint8_t *data, size_t size, X509 *signer)
+{
+	struct px_crl *w = NULL, *o = NULL;
+	unsigned char sha[32] = { 0 }, *iw = NULL, *io = NULL;
+	size_t lw = 0, lo = 0;
+	int rw, ro;
+
+	if (px_crl_load(data, size, "fuzz", &w) != 0)
+		return;
+	(void)px_crl_check_issuer(w, signer);
+	if (w->ixb == NULL || w->unusable != NULL) {
+		/* Parsed by OpenSSL (a signature the walker does not check),
+		 * or not usable: nothing to compare. */
+		px_crl_free(w);
+		return;
+	}
+	if (px_crl_parse(data, size, "fuzz", keep, &o) != 0 || o == NULL) {
+		/* The walker accepted what OpenSSL refuses; but for PEM, where
+		 * px_crl_parse() reads every block, and the walker the first.
+		 */
+		if (size > 10 && memmem(data, size, "-----BEGIN", 10) != NULL) {
+			px_crl_free(o);
+			px_crl_free(w);
+			return;
+		}
+		abort();
+	}
+	if (o->unusable != NULL || w->entries != o->entries ||
+	    w->this_update != o->this_update ||
+	    w->next_update != o->next_update ||
+	    w->has_freshest != o->has_freshest ||
+	    !same_int(w->number, o->number) || !same_int(w->base, o->base) ||
+	    w->idp_der_len != o->idp_der_len ||
+	    X509_NAME_cmp(w->issuer, o->issuer) != 0)
+		abort();
+	rw = px_crl_index_finish(w, signer, sha, &iw, &lw);
+	ro = px_crl_index_finish(o, signer, sha, &io, &lo);
+	if (rw != ro || (rw == 0 && (lw != lo || memcmp(iw, io, lw) != 0)))
+		abort();
+	if (rw == 0)
+		reload(iw, lw, sha);
+	free(iw);
+	free(io);
+	px_crl_free(w);
+	px_crl_free(o);
 }
 
 int
@@ -55,5 +134,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		EVP_PKEY_free(k);
 	}
 	(void)px_crl_parse(data, size, "fuzz", each, signer);
+	walker(data, size, signer);
 	return 0;
 }

@@ -12,66 +12,23 @@
 #include "../common/log.h"
 #include "pkix_int.h"
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static long long
-days_from_civil(int y, int m, int d)
-{
-	int era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (long long)era * 146097 + doe - 719468;
-}
-
-static int
-digits(const unsigned char *p, int n)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
 int
 px_asn1_time(const ASN1_TIME *t, time_t *out)
 {
-	const unsigned char *p;
 	struct tm tm;
-	int len, y, mo, d, h, mi, sec, off;
+	int type;
 
 	*out = 0;
 	if (t == NULL)
 		return PX_ERR_BAD_FORMAT;
-	/* The DER forms (RFC 5280 4.1.2.5) directly: a CRL has one per
-	 * entry, and timegm() is slow. */
-	p = ASN1_STRING_get0_data(t);
-	len = ASN1_STRING_length(t);
-	off = ASN1_STRING_type(t) == V_ASN1_UTCTIME ? 0 : 2;
-	if ((ASN1_STRING_type(t) == V_ASN1_UTCTIME && len == 13) ||
-	    (ASN1_STRING_type(t) == V_ASN1_GENERALIZEDTIME && len == 15)) {
-		y = off == 0 ? digits(p, 2) : digits(p, 4);
-		mo = digits(p + 2 + off, 2);
-		d = digits(p + 4 + off, 2);
-		h = digits(p + 6 + off, 2);
-		mi = digits(p + 8 + off, 2);
-		sec = digits(p + 10 + off, 2);
-		if (p[12 + off] == 'Z' && y >= 0 && mo >= 1 && mo <= 12 &&
-		    d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 &&
-		    mi <= 59 && sec >= 0 && sec <= 60) {
-			if (off == 0)
-				y += y < 50 ? 2000 : 1900;
-			*out = (time_t)(days_from_civil(y, mo, d) * 86400 +
-			    h * 3600 + mi * 60 + sec);
-			return 0;
-		}
-	}
+	/* The DER forms directly (px_der_time(), as the DER walker reads
+	 * them): a CRL has one per entry, and timegm() is slow. */
+	type = ASN1_STRING_type(t);
+	if ((type == V_ASN1_UTCTIME || type == V_ASN1_GENERALIZEDTIME) &&
+	    px_der_time(type == V_ASN1_UTCTIME ? 0x17 : 0x18,
+	        ASN1_STRING_get0_data(t), (size_t)ASN1_STRING_length(t),
+	        out) == 0)
+		return 0;
 	if (ASN1_TIME_to_tm(t, &tm) != 1)
 		return PX_ERR_BAD_FORMAT;
 	*out = timegm(&tm);
@@ -84,6 +41,10 @@ px_crl_free(struct px_crl *c)
 	if (c == NULL)
 		return;
 	X509_CRL_free(c->crl);
+	if (c->ixb != NULL)
+		px_ixb_clear(c->ixb);
+	free(c->ixb);
+	OPENSSL_free(c->pem);
 	if (c->own_issuer)
 		X509_NAME_free(c->issuer);
 	ASN1_INTEGER_free(c->number);
@@ -121,16 +82,67 @@ entry_ext_known(int nid)
 	return 0;
 }
 
-/* Sets c->unusable when the CRL holds something we may not ignore. */
-static void
-check_extensions(struct px_crl *c)
+/* Whether a serial is listed twice (1), not (0), or -1 (no memory). */
+static int
+rev_cmp(const X509_REVOKED *const *a, const X509_REVOKED *const *b)
 {
-	const STACK_OF(X509_EXTENSION) *exts = X509_CRL_get0_extensions(c->crl);
-	STACK_OF(X509_REVOKED) *revs = X509_CRL_get_REVOKED(c->crl);
+	return ASN1_INTEGER_cmp(X509_REVOKED_get0_serialNumber(*a),
+	    X509_REVOKED_get0_serialNumber(*b));
+}
+
+static int
+listed_twice(STACK_OF(X509_REVOKED) *revs)
+{
+	STACK_OF(X509_REVOKED) *s;
+	int i, dup = 0;
+
+	if (sk_X509_REVOKED_num(revs) < 2)
+		return 0;
+	/* A sorted copy: the CRL's order is the index's (its time base). */
+	if ((s = sk_X509_REVOKED_dup(revs)) == NULL)
+		return -1;
+	(void)sk_X509_REVOKED_set_cmp_func(s, rev_cmp);
+	sk_X509_REVOKED_sort(s);
+	for (i = 1; i < sk_X509_REVOKED_num(s) && !dup; i++)
+		dup = ASN1_INTEGER_cmp(X509_REVOKED_get0_serialNumber(
+		                           sk_X509_REVOKED_value(s, i - 1)),
+		          X509_REVOKED_get0_serialNumber(
+		              sk_X509_REVOKED_value(s, i))) == 0;
+	sk_X509_REVOKED_free(s);
+	return dup;
+}
+
+/* Whether an entry has a critical extension we do not know. */
+static int
+entry_critical(STACK_OF(X509_REVOKED) *revs)
+{
+	const STACK_OF(X509_EXTENSION) *exts;
 	X509_EXTENSION *ext;
-	X509_REVOKED *rev;
 	int i, j;
 
+	for (i = 0; i < sk_X509_REVOKED_num(revs); i++) {
+		exts = X509_REVOKED_get0_extensions(
+		    sk_X509_REVOKED_value(revs, i));
+		for (j = 0; j < sk_X509_EXTENSION_num(exts); j++) {
+			ext = sk_X509_EXTENSION_value(exts, j);
+			if (X509_EXTENSION_get_critical(ext) &&
+			    !entry_ext_known(
+			        OBJ_obj2nid(X509_EXTENSION_get_object(ext))))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+void
+px_crl_rules(struct px_crl *c, const STACK_OF(X509_EXTENSION) *exts,
+    int entry_crit, int twice)
+{
+	X509_EXTENSION *ext;
+	int i;
+
+	if (c->unusable != NULL)
+		return;
 	for (i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
 		ext = sk_X509_EXTENSION_value(exts, i);
 		if (X509_EXTENSION_get_critical(ext) &&
@@ -140,19 +152,9 @@ check_extensions(struct px_crl *c)
 			return;
 		}
 	}
-	for (i = 0; i < sk_X509_REVOKED_num(revs); i++) {
-		rev = sk_X509_REVOKED_value(revs, i);
-		exts = X509_REVOKED_get0_extensions(rev);
-		for (j = 0; j < sk_X509_EXTENSION_num(exts); j++) {
-			ext = sk_X509_EXTENSION_value(exts, j);
-			if (X509_EXTENSION_get_critical(ext) &&
-			    !entry_ext_known(
-			        OBJ_obj2nid(X509_EXTENSION_get_object(ext)))) {
-				c->unusable =
-				    "unknown critical CRL entry extension";
-				return;
-			}
-		}
+	if (entry_crit) {
+		c->unusable = "unknown critical CRL entry extension";
+		return;
 	}
 	if (c->idp != NULL) {
 		if (c->idp->onlyattr > 0)
@@ -161,15 +163,54 @@ check_extensions(struct px_crl *c)
 			c->unusable = "CRL partitioned by reason (unsupported)";
 		else if (c->idp->indirectCRL > 0)
 			c->unusable = "indirect CRL (unsupported)";
+		if (c->unusable != NULL)
+			return;
 	}
+	/* Which entry would count?  Fail closed: not this CRL. */
+	if (twice != 0)
+		c->unusable = twice > 0 ? "CRL lists a serial number twice"
+		                        : "out of memory reading the CRL";
+}
+
+int
+px_crl_facts(struct px_crl *c, const STACK_OF(X509_EXTENSION) *exts)
+{
+	int crit = 0;
+
+	/* A duplicated or undecodable extension yields NULL with crit -2/-1. */
+	c->number = X509V3_get_d2i(exts, NID_crl_number, &crit, NULL);
+	if (c->number == NULL && crit != -1)
+		c->unusable = "bad cRLNumber extension";
+	c->base = X509V3_get_d2i(exts, NID_delta_crl, &crit, NULL);
+	if (c->base == NULL && crit != -1)
+		c->unusable = "bad deltaCRLIndicator extension";
+	c->idp =
+	    X509V3_get_d2i(exts, NID_issuing_distribution_point, &crit, NULL);
+	if (c->idp == NULL && crit != -1)
+		c->unusable = "bad issuingDistributionPoint extension";
+	if (c->idp != NULL) {
+		if (c->idp->distpoint != NULL &&
+		    !DIST_POINT_set_dpname(c->idp->distpoint, c->issuer))
+			return PX_ERR_NOMEM;
+		if ((c->idp_der_len =
+		            i2d_ISSUING_DIST_POINT(c->idp, &c->idp_der)) <= 0)
+			return PX_ERR_NOMEM;
+	}
+	c->has_freshest =
+	    X509v3_get_ext_by_NID(exts, NID_freshest_crl, -1) >= 0;
+	if (c->base != NULL && c->number == NULL)
+		c->unusable = "delta CRL without a cRLNumber";
+	ERR_clear_error();
+	return 0;
 }
 
 /* Takes ownership of x and fills a new struct px_crl. */
 static int
 crl_wrap(X509_CRL *x, const char *label, struct px_crl **out)
 {
+	STACK_OF(X509_REVOKED) *revs = X509_CRL_get_REVOKED(x);
 	struct px_crl *c = NULL;
-	int crit = 0, r;
+	int r;
 
 	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
@@ -180,6 +221,8 @@ crl_wrap(X509_CRL *x, const char *label, struct px_crl **out)
 	}
 	c->crl = x;
 	c->issuer = X509_CRL_get_issuer(x);
+	c->entries =
+	    sk_X509_REVOKED_num(revs) > 0 ? sk_X509_REVOKED_num(revs) : 0;
 	if (px_asn1_time(X509_CRL_get0_lastUpdate(x), &c->this_update) != 0) {
 		px_warn("%s: CRL has an unreadable thisUpdate", label);
 		r = PX_ERR_BAD_FORMAT;
@@ -191,35 +234,11 @@ crl_wrap(X509_CRL *x, const char *label, struct px_crl **out)
 		r = PX_ERR_BAD_FORMAT;
 		goto out;
 	}
-	/* A duplicated or undecodable extension yields NULL with crit -2/-1. */
-	c->number = X509_CRL_get_ext_d2i(x, NID_crl_number, &crit, NULL);
-	if (c->number == NULL && crit != -1)
-		c->unusable = "bad cRLNumber extension";
-	c->base = X509_CRL_get_ext_d2i(x, NID_delta_crl, &crit, NULL);
-	if (c->base == NULL && crit != -1)
-		c->unusable = "bad deltaCRLIndicator extension";
-	c->idp = X509_CRL_get_ext_d2i(
-	    x, NID_issuing_distribution_point, &crit, NULL);
-	if (c->idp == NULL && crit != -1)
-		c->unusable = "bad issuingDistributionPoint extension";
-	if (c->idp != NULL) {
-		if (c->idp->distpoint != NULL &&
-		    !DIST_POINT_set_dpname(
-		        c->idp->distpoint, X509_CRL_get_issuer(x))) {
-			r = PX_ERR_NOMEM;
-			goto out;
-		}
-		if ((c->idp_der_len =
-		            i2d_ISSUING_DIST_POINT(c->idp, &c->idp_der)) <= 0) {
-			r = PX_ERR_NOMEM;
-			goto out;
-		}
-	}
-	c->has_freshest = X509_CRL_get_ext_by_NID(x, NID_freshest_crl, -1) >= 0;
-	if (c->base != NULL && c->number == NULL)
-		c->unusable = "delta CRL without a cRLNumber";
+	if ((r = px_crl_facts(c, X509_CRL_get0_extensions(x))) != 0)
+		goto out;
 	if (c->unusable == NULL)
-		check_extensions(c);
+		px_crl_rules(c, X509_CRL_get0_extensions(x),
+		    entry_critical(revs), listed_twice(revs));
 	*out = c;
 	c = NULL;
 	r = 0;
@@ -273,6 +292,67 @@ out:
 	return r;
 }
 
+static int
+keep_first(void *arg, struct px_crl *crl)
+{
+	struct px_crl **first = arg;
+
+	if (*first == NULL)
+		*first = crl;
+	else
+		px_crl_free(crl);
+	return 0;
+}
+
+int
+px_crl_load(const unsigned char *buf, size_t len, const char *label,
+    struct px_crl **out)
+{
+	unsigned char *der = NULL;
+	long dlen = 0;
+	BIO *bio = NULL;
+	int r;
+
+	*out = NULL;
+	if (len == 0)
+		return PX_ERR_BAD_FORMAT;
+	if (len > 10 && memmem(buf, len, "-----BEGIN", 10) != NULL) {
+		/* The first CRL block, as PEM_read_bio_X509_CRL() finds it. */
+		if (len > INT_MAX ||
+		    (bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
+			return PX_ERR_NOMEM;
+		r = PEM_bytes_read_bio(&der, &dlen, NULL, PEM_STRING_X509_CRL,
+		        bio, NULL, NULL) == 1
+		    ? px_crl_walk(der, (size_t)dlen, label, out)
+		    : PX_ERR_BAD_FORMAT;
+		if (r == 0) {
+			(*out)->pem = der;
+			der = NULL;
+		}
+	} else
+		r = px_crl_walk(buf, len, label, out);
+	OPENSSL_free(der);
+	BIO_free(bio);
+	ERR_clear_error();
+	/* A signature the walker does not check: OpenSSL's full decode. */
+	if (r == PX_ERR_NOT_FOUND &&
+	    (r = px_crl_parse(buf, len, label, keep_first, out)) != 0) {
+		px_crl_free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+int
+px_crl_index_finish(struct px_crl *c, X509 *signer,
+    const unsigned char der_sha256[32], unsigned char **out, size_t *outlen)
+{
+	if (c->ixb != NULL)
+		return px_ixb_finish(
+		    c->ixb, c, signer, der_sha256, out, outlen);
+	return px_crl_index_build(c, signer, der_sha256, out, outlen);
+}
+
 int
 px_crl_check_issuer(const struct px_crl *c, X509 *issuer)
 {
@@ -285,7 +365,7 @@ px_crl_check_issuer(const struct px_crl *c, X509 *issuer)
 	ku = X509_get_key_usage(issuer);
 	if (ku != UINT32_MAX && (ku & KU_CRL_SIGN) == 0)
 		return PX_ERR_WRONG_USAGE;
-	if (c->crl == NULL) {
+	if (c->crl == NULL && c->tbs == NULL) {
 		/* Indexed: its signature was verified before it was stored. */
 		if (!c->has_signer || px_spki_sha256(issuer, md) != 0 ||
 		    memcmp(md, c->signer_sha256, sizeof(md)) != 0)
@@ -293,7 +373,8 @@ px_crl_check_issuer(const struct px_crl *c, X509 *issuer)
 		return 0;
 	}
 	if ((key = X509_get0_pubkey(issuer)) == NULL ||
-	    X509_CRL_verify(c->crl, key) != 1) {
+	    (c->crl != NULL ? X509_CRL_verify(c->crl, key) != 1
+	                    : px_crl_walk_verify(c, key) != 0)) {
 		ERR_clear_error();
 		return PX_ERR_BAD_SIGNATURE;
 	}

@@ -2,6 +2,8 @@
 #ifndef PX_PKIX_INT_H
 #define PX_PKIX_INT_H
 
+#include <stdint.h>
+
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -16,6 +18,24 @@
 #define PX_REASON_REMOVE_FROM_CRL 8
 
 /*
+ * An index being compiled (pkix/crlindex.c): records appended in the CRL's
+ * order, each field as wide as the entries so far need (the records are
+ * widened in place when an entry needs more).
+ */
+struct px_ixb {
+	unsigned char *buf;
+	size_t cap;   /* bytes allocated */
+	size_t hdr;   /* header bytes before the first record */
+	size_t max;   /* records the caller may add */
+	size_t n;     /* records */
+	size_t w;     /* serial magnitude bytes */
+	int neg;      /* a sign byte: a negative serial was added */
+	size_t tw;    /* bytes of (revocation time - base) */
+	int64_t base; /* revocation time of the first record */
+	int too_long; /* a serial over 32 bytes was added (not recorded) */
+};
+
+/*
  * A CRL with the facts the revocation rules need: parsed (crl set), or
  * loaded from its compiled index (crl NULL, recs set), which is how a cached
  * CRL is checked without parsing it again.
@@ -28,6 +48,9 @@ struct px_crl {
 	size_t recs_off;
 	size_t nrecs;
 	size_t width;                    /* serial bytes per record */
+	int negs;                        /* records have a sign byte */
+	size_t twidth;                   /* revocation time bytes */
+	int64_t tbase;                   /* revocation times are from this */
 	unsigned char signer_sha256[32]; /* index: SPKI that signed it */
 	int has_signer;
 	struct px_object *owner; /* holds the index memory; freed with it */
@@ -42,6 +65,16 @@ struct px_crl {
 	int has_freshest;     /* freshestCRL present: deltas exist */
 	const char *unusable; /* why it can never be used, or NULL */
 	enum px_source src;   /* PX_SRC_NONE for crl_dir */
+	long entries;         /* revoked certificates listed */
+	/*
+	 * Walked from its DER (pkix/crlder.c; crl and blob NULL): the signed
+	 * bytes, which point into the caller's buffer or pem, and the index
+	 * being compiled, finished once the signer is known.
+	 */
+	unsigned char *pem; /* the DER of a PEM CRL */
+	const unsigned char *tbs, *alg, *sig;
+	size_t tbs_len, alg_len, sig_len;
+	struct px_ixb *ixb;
 };
 
 /* One CRL entry as the decision sees it. */
@@ -58,6 +91,18 @@ struct px_crl_entry {
 int px_crl_parse(const unsigned char *buf, size_t len, const char *label,
     int (*add)(void *arg, struct px_crl *crl), void *arg) PX_WUR;
 void px_crl_free(struct px_crl *crl);
+/*
+ * The rules of a CRL's extensions, shared by both readers: px_crl_facts()
+ * reads cRLNumber, deltaCRLIndicator, IDP and freshestCRL (c->issuer set),
+ * px_crl_rules() then the rest, in order (the first reason found is the
+ * one kept): an unknown critical CRL extension, an unknown critical entry
+ * extension (entry_crit), the IDP's scope, a serial listed twice (twice 1;
+ * -1: could not tell).  They set c->unusable.  px_crl_facts() returns 0 or
+ * PX_ERR_NOMEM.
+ */
+int px_crl_facts(struct px_crl *c, const STACK_OF(X509_EXTENSION) *exts) PX_WUR;
+void px_crl_rules(struct px_crl *c, const STACK_OF(X509_EXTENSION) *exts,
+    int entry_crit, int twice);
 
 /* Returns 0 when crl was signed by issuer (same name, same key, and the key
  * may sign CRLs), else PX_ERR_BAD_SIGNATURE or PX_ERR_UNTRUSTED. */
@@ -79,11 +124,63 @@ const char *px_crl_number_str(const struct px_crl *crl, char *buf, size_t len);
 
 /*
  * Compiles crl (parsed, signed by signer) into an index blob (caller frees).
- * Returns 0, PX_ERR_UNSUPPORTED (serials over 32 bytes) or PX_ERR_NOMEM.
+ * Returns 0, PX_ERR_UNSUPPORTED (serials over 32 bytes, a serial listed
+ * twice) or PX_ERR_NOMEM.
  */
 int px_crl_index_build(const struct px_crl *crl, X509 *signer,
     const unsigned char der_sha256[32], unsigned char **out,
     size_t *outlen) PX_WUR;
+
+/*
+ * The index builder under px_crl_index_build() and the DER walker.
+ * px_ixb_init() reserves the header of crl (its issuer and IDP must be set)
+ * and room for max records.  px_ixb_add() appends one entry: its serial's
+ * magnitude (mag, mlen bytes, big-endian, no leading zero but for zero
+ * itself), whether it is negative, its reason (-1: none) and revocation
+ * time; it returns 0, PX_ERR_NOMEM or PX_ERR_INTERNAL (over max).  A
+ * serial over 32 bytes sets too_long and is not recorded.  px_ixb_sort()
+ * sorts the records and returns 1 when two have the same serial, else 0.
+ * px_ixb_finish() writes the header and hands the blob over (*out, caller
+ * frees): 0, PX_ERR_UNSUPPORTED (too_long) or PX_ERR_NOMEM/CRYPTO.
+ */
+int px_ixb_init(struct px_ixb *b, const struct px_crl *crl, size_t max) PX_WUR;
+int px_ixb_add(struct px_ixb *b, int neg, const unsigned char *mag, size_t mlen,
+    int reason, time_t t) PX_WUR;
+int px_ixb_sort(struct px_ixb *b);
+int px_ixb_finish(struct px_ixb *b, const struct px_crl *crl, X509 *signer,
+    const unsigned char der_sha256[32], unsigned char **out,
+    size_t *outlen) PX_WUR;
+void px_ixb_clear(struct px_ixb *b);
+
+/*
+ * Reads a fetched CRL (DER, or the first CRL of PEM text) for validation:
+ * walked from its DER when its signature algorithm is one the walker checks
+ * itself (RSA PKCS#1 v1.5, ECDSA, Ed25519, Ed448), its index compiled on the
+ * way; else parsed with OpenSSL (px_crl_parse()).  Returns 0 (*out set),
+ * PX_ERR_BAD_FORMAT, PX_ERR_NOMEM.  buf must outlive *out.
+ */
+int px_crl_load(const unsigned char *buf, size_t len, const char *label,
+    struct px_crl **out) PX_WUR;
+/*
+ * The DER walker itself (pkix/crlder.c): one DER CRL, strictly.  Returns 0
+ * (*out set, with its index pending), PX_ERR_BAD_FORMAT, PX_ERR_NOMEM, or
+ * PX_ERR_NOT_FOUND when the signature algorithm is not one it checks.
+ */
+int px_crl_walk(const unsigned char *der, size_t len, const char *label,
+    struct px_crl **out) PX_WUR;
+/* Checks the signature of a walked CRL with key: 0 or PX_ERR_BAD_SIGNATURE. */
+int px_crl_walk_verify(const struct px_crl *crl, EVP_PKEY *key) PX_WUR;
+/*
+ * Compiles the index of a CRL from px_crl_load(), signed by signer (checked
+ * by the caller): finishes a walked CRL's, or builds one from the parsed
+ * CRL.  Returns what px_crl_index_build() returns.
+ */
+int px_crl_index_finish(struct px_crl *crl, X509 *signer,
+    const unsigned char der_sha256[32], unsigned char **out,
+    size_t *outlen) PX_WUR;
+/* A strict DER UTCTime or GeneralizedTime (contents; tag 0x17 or 0x18). */
+int px_der_time(
+    int tag, const unsigned char *p, size_t len, time_t *out) PX_WUR;
 /*
  * Loads a CRL from an index blob (which must outlive it), checking every
  * bound and, when der_sha256 is not NULL, that it indexes that object.

@@ -672,21 +672,9 @@ any_issuer(struct px_pkix *px, const struct px_crl *c, X509 **signerp)
 	return r == PX_ERR_UNTRUSTED ? r : PX_ERR_BAD_SIGNATURE;
 }
 
-static int
-keep_first(void *arg, struct px_crl *crl)
-{
-	struct px_crl **first = arg;
-
-	if (*first == NULL)
-		*first = crl;
-	else
-		px_crl_free(crl);
-	return 0;
-}
-
 /*
  * The validator for the cache: a well-formed CRL signed by the issuer,
- * compiled into its index.
+ * compiled into its index (walked from its DER: px_crl_load()).
  */
 static int
 validate_crl(void *arg, const unsigned char *der, size_t len,
@@ -700,7 +688,7 @@ validate_crl(void *arg, const unsigned char *der, size_t len,
 	char *name, *p;
 	int r;
 
-	if ((r = px_crl_parse(der, len, "fetched", keep_first, &c)) != 0)
+	if ((r = px_crl_load(der, len, "fetched", &c)) != 0)
 		return r;
 	if (c->unusable != NULL) {
 		r = PX_ERR_UNSUPPORTED;
@@ -714,9 +702,7 @@ validate_crl(void *arg, const unsigned char *der, size_t len,
 		goto out;
 	info->this_update = c->this_update;
 	info->next_update = c->next_update;
-	info->entries = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(c->crl));
-	if (info->entries < 0)
-		info->entries = 0;
+	info->entries = c->entries;
 	if ((name = name_str(c->issuer)) != NULL) {
 		snprintf(info->issuer, sizeof(info->issuer), "%s", name);
 		/* One printable line in the metadata. */
@@ -730,7 +716,7 @@ validate_crl(void *arg, const unsigned char *der, size_t len,
 	    (bn = ASN1_INTEGER_to_BN(c->number, NULL)) != NULL &&
 	    BN_num_bytes(bn) <= (int)sizeof(info->number))
 		info->number_len = (size_t)BN_bn2bin(bn, info->number);
-	r = px_crl_index_build(c, signer, sha256, idx, idx_len);
+	r = px_crl_index_finish(c, signer, sha256, idx, idx_len);
 out:
 	BN_free(bn);
 	px_crl_free(c);

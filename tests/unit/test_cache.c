@@ -305,7 +305,7 @@ test_index_bounds(void **state)
 	/* Any single damaged byte of the header (issuer and IDP included):
 	 * refused, or harmless, and nothing leaks. */
 	hdr = (size_t)b.mem[8] | (size_t)b.mem[9] << 8;
-	assert_true(hdr > 180 && hdr < b.len);
+	assert_true(hdr > 192 && hdr < b.len);
 	for (off = 0; off < hdr; off++) {
 		memcpy(copy, b.mem, b.len);
 		copy[off] ^= 0xff;
@@ -323,7 +323,7 @@ test_index_bounds(void **state)
 	/* Damaged records (length bytes included) never read out of bounds:
 	 * ASan watches the lookups. */
 	memcpy(copy, b.mem, b.len);
-	for (off = b.len - NSERIALS * 11; off < b.len; off++)
+	for (off = hdr; off < b.len; off++)
 		copy[off] = 0xff;
 	assert_int_equal(px_crl_from_index(&d, sha, "idx", &c), 0);
 	for (i = 0; i < NSERIALS; i++)
