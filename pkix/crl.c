@@ -51,6 +51,7 @@ px_crl_free(struct px_crl *c)
 	ASN1_INTEGER_free(c->base);
 	ISSUING_DIST_POINT_free(c->idp);
 	OPENSSL_free(c->idp_der);
+	OPENSSL_free(c->freshest_der);
 	free(c->label);
 	px_object_free(c->owner);
 	free(c);
@@ -175,7 +176,8 @@ px_crl_rules(struct px_crl *c, const STACK_OF(X509_EXTENSION) *exts,
 int
 px_crl_facts(struct px_crl *c, const STACK_OF(X509_EXTENSION) *exts)
 {
-	int crit = 0;
+	ASN1_OCTET_STRING *os;
+	int crit = 0, i;
 
 	/* A duplicated or undecodable extension yields NULL with crit -2/-1. */
 	c->number = X509V3_get_d2i(exts, NID_crl_number, &crit, NULL);
@@ -196,8 +198,18 @@ px_crl_facts(struct px_crl *c, const STACK_OF(X509_EXTENSION) *exts)
 		            i2d_ISSUING_DIST_POINT(c->idp, &c->idp_der)) <= 0)
 			return PX_ERR_NOMEM;
 	}
-	c->has_freshest =
-	    X509v3_get_ext_by_NID(exts, NID_freshest_crl, -1) >= 0;
+	if ((i = X509v3_get_ext_by_NID(exts, NID_freshest_crl, -1)) >= 0) {
+		c->has_freshest = 1;
+		os = X509_EXTENSION_get_data(X509v3_get_ext(exts, i));
+		if (ASN1_STRING_length(os) > PX_CRL_FRESHEST_MAX)
+			c->unusable = "freshestCRL extension too long";
+		else if ((c->freshest_der =
+		                 OPENSSL_memdup(ASN1_STRING_get0_data(os),
+		                     (size_t)ASN1_STRING_length(os))) == NULL)
+			return PX_ERR_NOMEM;
+		else
+			c->freshest_der_len = ASN1_STRING_length(os);
+	}
 	if (c->base != NULL && c->number == NULL)
 		c->unusable = "delta CRL without a cRLNumber";
 	ERR_clear_error();

@@ -11,9 +11,10 @@
  * 105  u8 number length, 106 number[32]
  * 138  u8 base length (delta), 139 base[32]
  * 172  u32 issuer name length    176 u32 IDP length
- * 180  u8 time width T (0-8)     181 three zero bytes
+ * 180  u8 time width T (0-8)     181 zero byte
+ * 182  u16 freshestCRL length (0: none, or not kept)
  * 184  i64 time base (the revocation time of the CRL's first entry)
- * 192  issuer name DER, IDP DER, zero padding
+ * 192  issuer name DER, IDP DER, freshestCRL value DER, zero padding
  * then count records of S + W + 1 + T bytes (S 1 with flag 2, else 0),
  * sorted by serial (negative ones first), no serial twice:
  *   [u8 0 negative, 1 positive,] serial magnitude[W] (big-endian,
@@ -205,8 +206,9 @@ px_ixb_init(struct px_ixb *b, const struct px_crl *c, size_t max)
 	memset(b, 0, sizeof(*b));
 	if ((isslen = i2d_X509_NAME(c->issuer, NULL)) <= 0)
 		return PX_ERR_NOMEM;
-	b->hdr =
-	    (FIXED + (size_t)isslen + (size_t)c->idp_der_len + 7) & ~(size_t)7;
+	b->hdr = (FIXED + (size_t)isslen + (size_t)c->idp_der_len +
+	             (size_t)c->freshest_der_len + 7) &
+	    ~(size_t)7;
 	b->max = max;
 	b->w = 1;
 	/* Room for the narrowest records; widened on demand.  Pages that
@@ -353,7 +355,9 @@ px_ixb_finish(struct px_ixb *b, const struct px_crl *c, X509 *signer,
 		return PX_ERR_UNSUPPORTED;
 	if ((isslen = i2d_X509_NAME(c->issuer, &iss)) <= 0)
 		return PX_ERR_NOMEM;
-	if ((size_t)isslen + (size_t)c->idp_der_len + FIXED > b->hdr) {
+	if ((size_t)isslen + (size_t)c->idp_der_len +
+	        (size_t)c->freshest_der_len + FIXED >
+	    b->hdr) {
 		r = PX_ERR_INTERNAL;
 		goto out;
 	}
@@ -375,11 +379,16 @@ px_ixb_finish(struct px_ixb *b, const struct px_crl *c, X509 *signer,
 	put32(buf + 172, (uint32_t)isslen);
 	put32(buf + 176, (uint32_t)c->idp_der_len);
 	buf[180] = (unsigned char)b->tw;
+	buf[182] = (unsigned char)c->freshest_der_len;
+	buf[183] = (unsigned char)(c->freshest_der_len >> 8);
 	put64(buf + 184, (uint64_t)b->base);
 	memcpy(buf + FIXED, iss, (size_t)isslen);
 	if (c->idp_der_len > 0)
 		memcpy(
 		    buf + FIXED + isslen, c->idp_der, (size_t)c->idp_der_len);
+	if (c->freshest_der_len > 0)
+		memcpy(buf + FIXED + isslen + c->idp_der_len, c->freshest_der,
+		    (size_t)c->freshest_der_len);
 	/* Give back the room reserved for wider records. */
 	if (total < b->cap && (nb = realloc(buf, total)) != NULL)
 		buf = nb;
@@ -470,7 +479,7 @@ px_crl_from_index(const struct px_blob *b, const unsigned char der_sha256[32],
 	struct px_crl *c = NULL;
 	unsigned char fixed[FIXED], *var = NULL;
 	const unsigned char *p;
-	uint32_t hdr, w, isslen, idplen;
+	uint32_t hdr, w, isslen, idplen, frlen;
 	uint64_t n;
 	size_t rl;
 	size_t len = b->len;
@@ -486,19 +495,22 @@ px_crl_from_index(const struct px_blob *b, const unsigned char der_sha256[32],
 	n = get64(fixed + 16);
 	isslen = get32(fixed + 172);
 	idplen = get32(fixed + 176);
+	frlen = (uint32_t)fixed[182] | (uint32_t)fixed[183] << 8;
 	rl = rec_len(w, (fixed[104] & F_SIGN) != 0, fixed[180]);
 	if (hdr < FIXED || hdr > len || hdr % 8 != 0 || hdr > (1U << 20) ||
 	    w < 1 || w > W_MAX || isslen == 0 || isslen > hdr - FIXED ||
-	    idplen > hdr - FIXED - isslen || fixed[105] > 32 ||
+	    idplen > hdr - FIXED - isslen ||
+	    frlen > hdr - FIXED - isslen - idplen ||
+	    (frlen > 0 && (fixed[104] & F_FRESHEST) == 0) || fixed[105] > 32 ||
 	    fixed[138] > 32 || (fixed[104] & ~(F_FRESHEST | F_SIGN)) != 0 ||
-	    fixed[180] > T_MAX || fixed[181] != 0 || fixed[182] != 0 ||
-	    fixed[183] != 0 || n > (len - hdr) / rl || hdr + n * rl != len)
+	    fixed[180] > T_MAX || fixed[181] != 0 || n > (len - hdr) / rl ||
+	    hdr + n * rl != len)
 		return PX_ERR_BAD_FORMAT;
 	if (der_sha256 != NULL && memcmp(fixed + 40, der_sha256, 32) != 0)
 		return PX_ERR_BAD_FORMAT;
-	if ((var = malloc(isslen + idplen)) == NULL)
+	if ((var = malloc(isslen + idplen + frlen)) == NULL)
 		return PX_ERR_NOMEM;
-	if (px_blob_read(b, FIXED, var, isslen + idplen) != 0)
+	if (px_blob_read(b, FIXED, var, isslen + idplen + frlen) != 0)
 		goto out;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->label = strdup(label)) == NULL) {
@@ -527,6 +539,14 @@ px_crl_from_index(const struct px_blob *b, const unsigned char der_sha256[32],
 			r = PX_ERR_NOMEM;
 			goto out;
 		}
+	}
+	if (frlen > 0) {
+		if ((c->freshest_der = OPENSSL_memdup(
+		         var + isslen + idplen, frlen)) == NULL) {
+			r = PX_ERR_NOMEM;
+			goto out;
+		}
+		c->freshest_der_len = (int)frlen;
 	}
 	c->this_update = (time_t)get64(fixed + 24);
 	c->next_update = (time_t)get64(fixed + 32);

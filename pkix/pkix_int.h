@@ -11,6 +11,7 @@
 #include "pkix.h"
 
 #define PX_CRL_SKEW 300 /* seconds of clock skew allowed on thisUpdate */
+#define PX_CRL_FRESHEST_MAX 65535 /* bytes of a freshestCRL extension */
 #define PX_CERT_FILE_MAX (1024 * 1024)
 
 /* CRL reason codes of RFC 5280 5.3.1 that the rules below use. */
@@ -61,8 +62,12 @@ struct px_crl {
 	unsigned char *idp_der;  /* the IDP as encoded, to compare scopes */
 	int idp_der_len;
 	time_t this_update;
-	time_t next_update;   /* 0 when absent */
-	int has_freshest;     /* freshestCRL present: deltas exist */
+	time_t next_update; /* 0 when absent */
+	int has_freshest;   /* freshestCRL present: deltas exist */
+	/* freshestCRL's value (CRLDistributionPoints, DER), or NULL: where
+	 * the delta CRLs are, kept in the index too. */
+	unsigned char *freshest_der;
+	int freshest_der_len;
 	const char *unusable; /* why it can never be used, or NULL */
 	enum px_source src;   /* PX_SRC_NONE for crl_dir */
 	long entries;         /* revoked certificates listed */

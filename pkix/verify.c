@@ -929,6 +929,7 @@ check_crl(struct rev *v, X509 *cert, X509 *issuer, int fetch,
 	struct px_crl *fbase = NULL, *fdelta = NULL;
 	STACK_OF(DIST_POINT) *dps = NULL;
 	char why[320] = "", nb[64], nd[64];
+	const unsigned char *p;
 	int need_delta;
 	enum px_status s = PX_STATUS_UNKNOWN;
 
@@ -952,9 +953,12 @@ check_crl(struct rev *v, X509 *cert, X509 *issuer, int fetch,
 	need_delta = base->has_freshest ||
 	    X509_get_ext_by_NID(cert, NID_freshest_crl, -1) >= 0;
 	if (need_delta && delta == NULL && fetch) {
-		/* freshestCRL of the base, else of the certificate. */
-		dps = X509_CRL_get_ext_d2i(
-		    base->crl, NID_freshest_crl, NULL, NULL);
+		/* freshestCRL of the base (parsed, or kept in its index),
+		 * else of the certificate. */
+		p = base->freshest_der;
+		dps = p != NULL
+		    ? d2i_CRL_DIST_POINTS(NULL, &p, base->freshest_der_len)
+		    : NULL;
 		if (dps == NULL)
 			dps = X509_get_ext_d2i(
 			    cert, NID_freshest_crl, NULL, NULL);
