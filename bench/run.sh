@@ -107,14 +107,18 @@ cp "$P/certs/root.pem" "$ROOTS_CACHE"/*.pem "$T/ca1000/"
 ANCHORS="$ANCHORS 1000"
 sleep 1.1 # the trust directories older than the compiled store's racy window
 
-# conf NAME CA_DIR [REVOCATION LINES...]: $T/NAME/conf, its own cache.
+# conf NAME CA_DIR [REVOCATION LINES...]: $T/NAME/conf, its own cache, which
+# is $T/NAME/cache: the machine cache for root, the user cache otherwise (a
+# machine cache must be root's; an unprivileged process gets none).
+[ "$(id -u)" = 0 ] && MACHINE=cache || MACHINE=no-machine-cache
 conf() {
 	local name=$1 ca=$2 l
 	shift 2
 	mkdir -p "$T/$name"
 	{
 		printf '[trust]\nca_dir = %s\nintermediate_dir = %s\ncrl_dir = %s\n' "$ca" "$T/int" "$T/nocrl"
-		printf '[cache]\nmachine_dir = %s\n[fetch]\nhelper = %s\n' "$T/$name/cache" "$HELPER"
+		printf '[cache]\nmachine_dir = %s\nuser_dir = %s\n[fetch]\nhelper = %s\n' \
+			"$T/$name/$MACHINE" "$T/$name/cache" "$HELPER"
 		printf '[revocation]\nmax_object_size = 256M\n'
 		for l in "$@"; do printf '%s\n' "$l"; done
 	} > "$T/$name/conf"
@@ -160,9 +164,11 @@ say() { printf '%s\n' "$*"; }
 cmd() { printf '    $ %s\n' "$*" | sed "s|$T|\$T|g; s|$top|\$top|g"; }
 
 say "pam_pkix benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-say "build: $B ($(git -C "$top" log -1 --format='%h %s' 2> /dev/null | cut -c1-60)); $(openssl version)"
+rev=$(git -C "$top" log -1 --format='%h %s' 2> /dev/null | cut -c1-60) || rev=
+say "build: $B (${rev:-commit unknown}); $(openssl version)"
 say "T=$T  top=$top  mode: $([ $QUICK = 1 ] && echo quick || echo full); warm runs $RUNS, cold runs $COLD, --repeat $REPEAT"
 say "wall times: median / min ms of interleaved runs (bench/tree.c); RSS: peak, KB"
+[ "$(id -u)" = 0 ] || say "not root: the compiled trust store is root's only (machine_dir), so this process reads ca_dir's files itself"
 say ""
 
 LARGEST=
