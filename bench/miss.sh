@@ -21,7 +21,7 @@
 # - warm: `pkixctl verify good.pem`, both CRLs in the cache; the run must
 #   start no other process (the warm path never spawns).
 # - `openssl version`: the floor of starting a process that maps libcrypto.
-# Each run goes through a small C launcher (below) that is a child
+# Each run goes through a small C launcher (bench/tree.c) that is a child
 # subreaper: the helper's worker detaches from pkixctl (init would adopt
 # it, so its pages count in no peak RSS that /usr/bin/time shows) and is
 # reaped by the launcher instead.  It reports the wall time until pkixctl
@@ -37,105 +37,24 @@ RUNS=${3:-15}
 shift 2; shift || true
 SIZES=${*:-1000 100000}
 
-T=$(mktemp -d /tmp/pam_pkix-miss.XXXXXX)
-NGINX_PID=
-cleanup() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2> /dev/null; rm -rf "$T"; }
-trap cleanup EXIT
+. "$top/bench/lib.sh"
+bench_tmp miss
 
 for tree in "$OLD" "$NEW"; do
 	(cd "$tree" && scripts/build.sh build > "$T/build.log" 2>&1) || {
 		tail -20 "$T/build.log" >&2; echo "bench: build of $tree failed" >&2; exit 1; }
 done
 
-cat > "$T/tree.c" <<'EOF'
-/* tree COMMAND...: runs COMMAND once as a child subreaper, waits for every
- * process of the run and prints "wall_ms tree_ms peak_kb tree_peak_kb
- * procs exit": wall time until COMMAND exits and until the last process of
- * the run exits, COMMAND's own peak RSS, the largest peak RSS of any
- * process of the run, the number of processes this launcher reaped
- * (COMMAND and those orphaned to it). */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-int
-main(int argc, char **argv)
-{
-	struct timespec t0, t1 = { 0, 0 }, t2;
-	struct rusage ru, all;
-	long rss = 0;
-	int st = 0, s, procs = 0, fd;
-	pid_t pid, w;
-
-	if (argc < 2 || prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
-		return 2;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((pid = fork()) == 0) {
-		fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execvp(argv[1], argv + 1);
-		_exit(127);
-	}
-	if (pid == -1)
-		return 1;
-	for (;;) {
-		if ((w = wait4(-1, &s, 0, &ru)) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		procs++;
-		if (w == pid) {
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			rss = ru.ru_maxrss;
-			st = s;
-		}
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t2);
-	getrusage(RUSAGE_CHILDREN, &all);
-	printf("%.2f %.2f %ld %ld %d %d\n",
-	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-	        (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-	    (double)(t2.tv_sec - t0.tv_sec) * 1e3 +
-	        (double)(t2.tv_nsec - t0.tv_nsec) / 1e6,
-	    rss, all.ru_maxrss, procs,
-	    WIFEXITED(st) ? WEXITSTATUS(st) : 128);
-	return 0;
-}
-EOF
-cc -O2 -o "$T/tree" "$T/tree.c"
+bench_tools # $T/tree: bench/tree.c, the subreaper launcher
 cc -O2 -o "$T/mkcrl" "$top/bench/mkcrl.c" -I"$NEW/build" $(pkg-config --cflags --libs libcrypto)
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(bench_port)
 CRL_BASE=http://127.0.0.1:$PORT bash "$top/tests/gen-pki.sh" "$T/pki" > /dev/null
 P=$T/pki
-mkdir -p "$T/www" "$T/ca" "$T/int" "$T/nginx/tmp"
+mkdir -p "$T/www" "$T/ca" "$T/int"
 cp "$P/certs/root.pem" "$T/ca/"
 cp "$P/certs/issuing.pem" "$T/int/"
 cp "$P/crl/root.crl" "$T/www/"
-cat > "$T/nginx/nginx.conf" <<CONF
-daemon off;
-$([ "$(id -u)" = 0 ] && echo "user root;")
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log;
-events { worker_connections 64; }
-http {
-    client_body_temp_path $T/nginx/tmp/body; proxy_temp_path $T/nginx/tmp/proxy;
-    fastcgi_temp_path $T/nginx/tmp/fcgi; uwsgi_temp_path $T/nginx/tmp/uwsgi;
-    scgi_temp_path $T/nginx/tmp/scgi;
-    access_log off;
-    server { listen 127.0.0.1:$PORT; root $T/www; }
-}
-CONF
-nginx -e "$T/nginx/error.log" -p "$T/nginx" -c "$T/nginx/nginx.conf" &
-NGINX_PID=$!
-for i in $(seq 50); do (exec 3<> "/dev/tcp/127.0.0.1/$PORT") 2> /dev/null && break; sleep 0.1; done
+bench_nginx "$PORT" "$T/www"
 revoked=$(openssl x509 -in "$P/certs/revoked.pem" -noout -serial | cut -d= -f2)
 URL=http://127.0.0.1:$PORT/issuing.crl
 

@@ -11,9 +11,9 @@ B=${1:-$top/build}
 RUNS=${2:-15}
 case $B in /*) ;; *) B=$top/$B ;; esac
 PKIXCTL=$B/pkixctl
-T=$(mktemp -d /tmp/pam_pkix-bench.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cc -O2 -o "$T/measure" "$top/bench/measure.c"
+. "$top/bench/lib.sh"
+bench_tmp trust
+bench_tools
 bash "$top/tests/gen-pki.sh" "$T/pki" > /dev/null
 P=$T/pki
 for n in 1 145; do

@@ -13,6 +13,7 @@
 
 #include "../cache/cache.h"
 #include "../common/conf.h"
+#include "../common/init.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "../pkix/pkix.h"
@@ -865,6 +866,9 @@ main(int argc, char **argv)
 	int ch;
 
 	px_log_set_sink(log_stderr, NULL);
+	/* Before any other OpenSSL call: openssl.cnf, no atexit cleanup. */
+	if (px_process_init() != 0)
+		return EX_CONFIG;
 	while ((ch = getopt_long(argc, argv, "+c:dhT:V", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': config_path = optarg; break;
