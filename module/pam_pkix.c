@@ -23,6 +23,7 @@
 #include "../common/conf.h"
 #include "../common/log.h"
 #include "../common/util.h"
+#include "../pkix/chaincache.h"
 #include "../pkix/pkix.h"
 #include "module.h"
 
@@ -596,6 +597,7 @@ out:
 static void __attribute__((destructor)) unload(void)
 {
 	px_mem_flush_all();
+	px_chain_cache_flush();
 }
 
 PX_EXPORT int

@@ -3,6 +3,8 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/sha.h>
@@ -10,39 +12,24 @@
 #include "chaincache.h"
 
 #define NBUCKETS (2 * PX_CHAIN_CACHE_MAX) /* a power of two */
-#define NONE (-1)
 
 struct slot {
 	struct px_chain_key key;
 	time_t not_before, not_after; /* the window of the result */
 	time_t made;                  /* when it was validated */
-	char policies[PX_CHAIN_POLICIES_MAX];
-	int next; /* in its bucket, or NONE */
-	int used;
+	struct slot *next;            /* in its bucket */
+	int index;                    /* in slots[] */
+	char policies[];              /* the valid policy set, "" for none */
 };
 
+/* Allocated as used: a process that validates one path touches one. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct slot slots[PX_CHAIN_CACHE_MAX];
-static int buckets[NBUCKETS];
-static int ready;  /* buckets initialised */
+static struct slot *slots[PX_CHAIN_CACHE_MAX];
+static struct slot *buckets[NBUCKETS];
 static int victim; /* the next slot to reuse, oldest first */
 static size_t nused;
 static unsigned char store_id[32];
 static int have_store;
-
-/* Lock held. */
-static void
-reset(void)
-{
-	int i;
-
-	memset(slots, 0, sizeof(slots));
-	for (i = 0; i < NBUCKETS; i++)
-		buckets[i] = NONE;
-	victim = 0;
-	nused = 0;
-	ready = 1;
-}
 
 static unsigned int
 bucket_of(const struct px_chain_key *key)
@@ -53,33 +40,43 @@ bucket_of(const struct px_chain_key *key)
 	    (NBUCKETS - 1);
 }
 
-/* Lock held.  Unlinks slot i from its bucket and frees it. */
+/* Lock held.  Unlinks s from its bucket and frees it. */
 static void
-drop(int i)
+drop(struct slot *s)
 {
-	int *pp = &buckets[bucket_of(&slots[i].key)];
+	struct slot **pp = &buckets[bucket_of(&s->key)];
 
-	while (*pp != NONE && *pp != i)
-		pp = &slots[*pp].next;
-	if (*pp == i)
-		*pp = slots[i].next;
-	slots[i].used = 0;
-	slots[i].next = NONE;
+	while (*pp != NULL && *pp != s)
+		pp = &(*pp)->next;
+	if (*pp == s)
+		*pp = s->next;
+	slots[s->index] = NULL;
+	free(s);
 	nused--;
 }
 
-/* Lock held.  Returns the slot of key, or NONE. */
-static int
-find(const struct px_chain_key *key)
+/* Lock held. */
+static void
+reset(void)
 {
 	int i;
 
-	if (!ready)
-		return NONE;
-	for (i = buckets[bucket_of(key)]; i != NONE; i = slots[i].next)
-		if (memcmp(slots[i].key.md, key->md, sizeof(key->md)) == 0)
-			return i;
-	return NONE;
+	for (i = 0; i < PX_CHAIN_CACHE_MAX; i++)
+		if (slots[i] != NULL)
+			drop(slots[i]);
+	victim = 0;
+}
+
+/* Lock held.  Returns the slot of key, or NULL. */
+static struct slot *
+find(const struct px_chain_key *key)
+{
+	struct slot *s;
+
+	for (s = buckets[bucket_of(key)]; s != NULL; s = s->next)
+		if (memcmp(s->key.md, key->md, sizeof(key->md)) == 0)
+			return s;
+	return NULL;
 }
 
 void
@@ -107,18 +104,18 @@ int
 px_chain_cache_valid(const struct px_chain_key *key, time_t now, time_t resync,
     char policies[PX_CHAIN_POLICIES_MAX])
 {
-	int i, ok = 0;
+	struct slot *s;
+	int ok = 0;
 
 	pthread_mutex_lock(&lock);
-	if ((i = find(key)) != NONE) {
-		if (resync != 0 && slots[i].made < resync)
-			drop(i); /* pkixctl resync: everything again */
-		else
-			ok = now >= slots[i].not_before &&
-			    now <= slots[i].not_after;
-		if (ok)
-			memcpy(
-			    policies, slots[i].policies, PX_CHAIN_POLICIES_MAX);
+	if ((s = find(key)) != NULL) {
+		if (resync != 0 && s->made < resync)
+			drop(s); /* pkixctl resync: everything again */
+		else if (now >= s->not_before && now <= s->not_after) {
+			snprintf(
+			    policies, PX_CHAIN_POLICIES_MAX, "%s", s->policies);
+			ok = 1;
+		}
 	}
 	pthread_mutex_unlock(&lock);
 	return ok;
@@ -128,33 +125,30 @@ void
 px_chain_cache_add(const struct px_chain_key *key, time_t not_before,
     time_t not_after, time_t now, const char *policies)
 {
+	size_t plen = strlen(policies);
 	struct slot *s;
 	unsigned int b;
-	int i;
 
-	if (not_before > not_after || strlen(policies) >= PX_CHAIN_POLICIES_MAX)
+	if (not_before > not_after || plen >= PX_CHAIN_POLICIES_MAX ||
+	    (s = calloc(1, sizeof(*s) + plen + 1)) == NULL)
 		return;
-	pthread_mutex_lock(&lock);
-	if (!ready)
-		reset();
-	if ((i = find(key)) == NONE) {
-		i = victim;
-		victim = (victim + 1) % PX_CHAIN_CACHE_MAX;
-		if (slots[i].used)
-			drop(i);
-		b = bucket_of(key);
-		slots[i].key = *key;
-		slots[i].next = buckets[b];
-		slots[i].used = 1;
-		buckets[b] = i;
-		nused++;
-	}
-	s = &slots[i];
+	s->key = *key;
 	s->not_before = not_before;
 	s->not_after = not_after;
 	s->made = now;
-	memset(s->policies, 0, sizeof(s->policies));
-	memcpy(s->policies, policies, strlen(policies));
+	memcpy(s->policies, policies, plen + 1);
+	pthread_mutex_lock(&lock);
+	if (find(key) != NULL)
+		drop(find(key)); /* validated again: the new window */
+	if (slots[victim] != NULL)
+		drop(slots[victim]);
+	s->index = victim;
+	slots[victim] = s;
+	victim = (victim + 1) % PX_CHAIN_CACHE_MAX;
+	b = bucket_of(key);
+	s->next = buckets[b];
+	buckets[b] = s;
+	nused++;
 	pthread_mutex_unlock(&lock);
 }
 

@@ -319,6 +319,7 @@ px_store_load(struct px_store *st, const struct px_config *cfg)
 	int r;
 
 	memset(st, 0, sizeof(*st));
+	st->cfg = cfg;
 	if ((st->roots = sk_X509_new_null()) == NULL ||
 	    (st->intermediates = sk_X509_new_null()) == NULL)
 		return PX_ERR_NOMEM;
@@ -370,16 +371,18 @@ store_want(struct px_store *st, const X509_NAME *name,
 	int root;
 
 	px_trust_find(st->trust, px_trust_name_hash(name), &lo, &hi);
-	for (i = lo; i < hi; i++) {
+	for (i = lo; i < hi && !st->trust_damaged; i++) {
 		if (!px_trust_akid_fits(st->trust, i, akid))
 			continue;
 		if (!(st->trust_flags[i] & TRUST_LOADED)) {
 			st->trust_flags[i] |= TRUST_LOADED;
 			if (px_trust_cert(st->trust, i, &x, &root) != 0) {
 				px_warn("compiled trust store: record %zu is "
-				        "damaged; left out",
+				        "damaged; reading the trust "
+				        "directories instead",
 				    i);
-				continue;
+				st->trust_damaged = 1;
+				return;
 			}
 			if (!sk_X509_push(
 			        root ? st->roots : st->intermediates, x)) {
@@ -398,6 +401,50 @@ store_want(struct px_store *st, const X509_NAME *name,
 	}
 }
 
+/* Moves what sk2 holds and sk lacks into sk. */
+static void
+store_merge(STACK_OF(X509) *sk, STACK_OF(X509) *sk2)
+{
+	X509 *x;
+	int i, dup;
+
+	while ((x = sk_X509_shift(sk2)) != NULL) {
+		for (dup = 0, i = 0; i < sk_X509_num(sk) && !dup; i++)
+			dup = X509_cmp(sk_X509_value(sk, i), x) == 0;
+		if (dup || !sk_X509_push(sk, x))
+			X509_free(x);
+	}
+}
+
+/*
+ * A record of the compiled store failed its checksum: the rest of this
+ * context reads the directories, as without a compiled store (what was
+ * loaded stays, the pointers handed out stay valid), and root removes the
+ * file so that the next process compiles it again.
+ */
+static void
+store_fallback(struct px_store *st)
+{
+	struct px_store d;
+
+	memset(&d, 0, sizeof(d));
+	px_trust_discard(st->cfg);
+	if ((d.roots = sk_X509_new_null()) != NULL &&
+	    (d.intermediates = sk_X509_new_null()) != NULL &&
+	    px_store_load_certs(&d, st->cfg) == 0) {
+		store_merge(st->roots, d.roots);
+		store_merge(st->intermediates, d.intermediates);
+	}
+	sk_X509_pop_free(d.roots, X509_free);
+	sk_X509_pop_free(d.intermediates, X509_free);
+	px_trust_free(st->trust);
+	st->trust = NULL;
+	free(st->trust_x);
+	st->trust_x = NULL;
+	free(st->trust_flags);
+	st->trust_flags = NULL;
+}
+
 void
 px_store_want(struct px_store *st, X509 *x)
 {
@@ -405,13 +452,18 @@ px_store_want(struct px_store *st, X509 *x)
 		return;
 	store_want(st, X509_get_issuer_name(x), X509_get0_authority_key_id(x),
 	    PX_MAX_DEPTH + 1);
+	if (st->trust_damaged)
+		store_fallback(st);
 }
 
 void
 px_store_want_name(struct px_store *st, const X509_NAME *name)
 {
-	if (st->trust != NULL)
-		store_want(st, name, NULL, 0);
+	if (st->trust == NULL)
+		return;
+	store_want(st, name, NULL, 0);
+	if (st->trust_damaged)
+		store_fallback(st);
 }
 
 void

@@ -21,6 +21,8 @@ struct px_store {
 	struct px_trust *trust;
 	X509 **trust_x;             /* per record: the loaded certificate */
 	unsigned char *trust_flags; /* per record: loaded, expanded */
+	int trust_damaged;          /* a record failed: read the directories */
+	const struct px_config *cfg;
 	/* Names what was loaded of ca_dir and intermediate_dir: the compiled
 	 * file's checksum, or a digest of the certificates read. */
 	unsigned char id[32];

@@ -42,10 +42,39 @@ trust_ns(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
 }
 
+/* A digest fed in large blocks: a listing is thousands of small fields,
+ * and each EVP_DigestUpdate() call costs more than its bytes. */
+struct trust_hb {
+	EVP_MD_CTX *md;
+	size_t n;
+	unsigned char b[8192];
+};
+
+static int
+trust_hb_flush(struct trust_hb *h)
+{
+	int ok = h->n == 0 || EVP_DigestUpdate(h->md, h->b, h->n) == 1;
+
+	h->n = 0;
+	return ok ? 0 : PX_ERR_CRYPTO;
+}
+
+static int
+trust_hb_update(struct trust_hb *h, const void *p, size_t len)
+{
+	if (len > sizeof(h->b) - h->n && trust_hb_flush(h) != 0)
+		return PX_ERR_CRYPTO;
+	if (len > sizeof(h->b))
+		return EVP_DigestUpdate(h->md, p, len) == 1 ? 0 : PX_ERR_CRYPTO;
+	memcpy(h->b + h->n, p, len);
+	h->n += len;
+	return 0;
+}
+
 /* Hashes what identifies one file's version; notes a too recent change. */
 static int
-trust_hash_stat(
-    EVP_MD_CTX *md, const struct stat *s, int64_t now, struct px_trust_dir *d)
+trust_hash_stat(struct trust_hb *md, const struct stat *s, int64_t now,
+    struct px_trust_dir *d)
 {
 	unsigned char b[56];
 
@@ -61,34 +90,42 @@ trust_hash_stat(
 	if (now - trust_ns(&s->st_ctim) < PX_TRUST_RACY_NS ||
 	    now - trust_ns(&s->st_mtim) < PX_TRUST_RACY_NS)
 		d->racy = 1;
-	return EVP_DigestUpdate(md, b, sizeof(b)) == 1 ? 0 : PX_ERR_CRYPTO;
+	return trust_hb_update(md, b, sizeof(b));
+}
+
+static int
+trust_cmp_names(const void *a, const void *b)
+{
+	const struct dirent *const *x = a, *const *y = b;
+
+	return strcmp((*x)->d_name, (*y)->d_name);
 }
 
 int
 px_trust_listing(const char *dir, struct px_trust_dir *d)
 {
 	struct dirent **names = NULL;
-	EVP_MD_CTX *md = NULL;
+	struct trust_hb *md = NULL;
 	struct timespec ts;
 	struct stat s;
-	char path[PATH_MAX];
-	unsigned char len[8], miss = 0xff;
+	unsigned char len[8], miss = 0xff, link = 0x01;
 	unsigned int mdlen = 0;
 	int64_t now;
-	int i, n = 0, r = PX_ERR_CRYPTO;
+	int i, n = 0, dfd = -1, r = PX_ERR_CRYPTO;
 
 	memset(d, 0, sizeof(*d));
 	d->path = dir;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = trust_ns(&ts);
-	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+	if ((md = calloc(1, sizeof(*md))) == NULL ||
+	    (md->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md->md, EVP_sha256(), NULL) != 1)
 		goto out;
 	if (dir == NULL || lstat(dir, &s) == -1) {
 		/* Not there (or not configured): an empty listing, which a
 		 * directory created later will not match. */
 		n = 0;
-		if (EVP_DigestUpdate(md, &miss, 1) != 1)
+		if (trust_hb_update(md, &miss, 1) != 0)
 			goto out;
 		goto done;
 	}
@@ -97,43 +134,59 @@ px_trust_listing(const char *dir, struct px_trust_dir *d)
 	/* A ca_dir that is a link: the directory it names counts too. */
 	if (stat(dir, &s) == 0 && (r = trust_hash_stat(md, &s, now, d)) != 0)
 		goto out;
-	if ((n = scandir(dir, &names, NULL, alphasort)) == -1) {
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (n = scandir(dir, &names, NULL, NULL)) == -1) {
 		n = 0;
 		r = PX_ERR_IO;
 		goto out;
 	}
+	/* In byte order: alphasort's strcoll() costs more than the stat()s
+	 * of a thousand files, and the order must not depend on the locale. */
+	qsort(names, (size_t)n, sizeof(*names), trust_cmp_names);
 	for (i = 0; i < n; i++) {
 		if (names[i]->d_name[0] == '.')
 			continue;
 		d->nfiles++;
 		trust_put64(len, strlen(names[i]->d_name));
-		if (EVP_DigestUpdate(md, len, 8) != 1 ||
-		    EVP_DigestUpdate(
-		        md, names[i]->d_name, strlen(names[i]->d_name)) != 1)
+		if (trust_hb_update(md, len, 8) != 0 ||
+		    trust_hb_update(
+		        md, names[i]->d_name, strlen(names[i]->d_name)) != 0)
 			goto out;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		        names[i]->d_name) >= sizeof(path))
+		/* The entry, then, for a link, what it points to (a link to
+		 * a file that was replaced is a change too).  Relative to the
+		 * directory: one lookup per name, not one per component. */
+		if (fstatat(dfd, names[i]->d_name, &s, AT_SYMLINK_NOFOLLOW) !=
+		    0) {
+			if (trust_hb_update(md, &miss, 1) != 0)
+				goto out;
 			continue;
-		/* The entry, then what it points to (a link to a file that
-		 * was replaced is a change too). */
-		if (lstat(path, &s) == 0 &&
-		    (r = trust_hash_stat(md, &s, now, d)) != 0)
+		}
+		if ((r = trust_hash_stat(md, &s, now, d)) != 0)
 			goto out;
-		if (stat(path, &s) == 0) {
+		if (!S_ISLNK(s.st_mode))
+			continue;
+		if (trust_hb_update(md, &link, 1) != 0)
+			goto out;
+		if (fstatat(dfd, names[i]->d_name, &s, 0) == 0) {
 			if ((r = trust_hash_stat(md, &s, now, d)) != 0)
 				goto out;
-		} else if (EVP_DigestUpdate(md, &miss, 1) != 1)
+		} else if (trust_hb_update(md, &miss, 1) != 0)
 			goto out;
 	}
 done:
-	r = EVP_DigestFinal_ex(md, d->md, &mdlen) == 1 && mdlen == 32
+	r = trust_hb_flush(md) == 0 &&
+	        EVP_DigestFinal_ex(md->md, d->md, &mdlen) == 1 && mdlen == 32
 	    ? 0
 	    : PX_ERR_CRYPTO;
 out:
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	EVP_MD_CTX_free(md);
+	if (dfd != -1)
+		close(dfd);
+	if (md != NULL)
+		EVP_MD_CTX_free(md->md);
+	free(md);
 	return r;
 }
 
@@ -156,6 +209,16 @@ trust_path(const struct px_config *cfg, char *path, size_t len)
 	        path, len, "%s/%s", cfg->machine_dir, PX_TRUST_FILE) >= len)
 		return PX_ERR_NOT_FOUND;
 	return 0;
+}
+
+void
+px_trust_discard(const struct px_config *cfg)
+{
+	char path[PATH_MAX];
+
+	if (geteuid() == 0 && trust_path(cfg, path, sizeof(path)) == 0 &&
+	    unlink(path) == 0)
+		px_warn("%s: damaged; removed, to be compiled again", path);
 }
 
 /* The machine directory holds what every process trusts: root's alone. */

@@ -84,6 +84,10 @@ int px_trust_cert(
 /* The search key of a name: 32 bits of X509_NAME_hash_ex() (canonical). */
 uint32_t px_trust_name_hash(const X509_NAME *name);
 
+/* Removes a compiled store found damaged (root only: the next process
+ * compiles it again). */
+void px_trust_discard(const struct px_config *cfg);
+
 /*
  * pkixctl rehash: compiles the trust store of cfg now (root only), or with
  * show prints its state to out.  Returns 0, or PX_ERR_* (logged).

@@ -4,18 +4,21 @@
  * the order of the records and of the certificates, a SHA-256 of it all).
  *
  * Layout (integers little-endian; this file never leaves the machine):
- *   0  magic "PXTRUST1"          8  u32 header length (multiple of 8)
+ *   0  magic "PXTRUST2"          8  u32 header length (multiple of 8)
  *  12  u32 record count N        16  u64 file length
- *  24  32 SHA-256 of bytes 56..end
+ *  24  32 SHA-256 of bytes 56 to the end of the records
  *  56  u32 directory count (2)   60  u32 zero
  *  64  i64 compiled at
  *  72  per directory: u32 path length L, u32 file count, 32 listing digest,
  *      path[L], zero padding to 8
- * then N records of 56 bytes, sorted by name hash (stable):
+ * then N records of 88 bytes, sorted by name hash (stable):
  *   u32 subject-name hash, u8 kind (1 root, 2 intermediate), u8 SKID length,
  *   u16 zero, SKID[32] (zero padded), u64 DER offset, u32 DER length,
- *   u32 zero
+ *   u32 zero, 32 SHA-256 of the DER
  * then the certificates' DER, in record order, back to back to the end.
+ * A process checks the header's checksum (header and records: a few KB for
+ * a thousand anchors) when it opens the file, and a certificate's own
+ * SHA-256 when it parses it: it hashes only what it uses.
  */
 #include "config.h"
 
@@ -28,10 +31,10 @@
 #include "pkix_int.h"
 #include "trust.h"
 
-#define MAGIC "PXTRUST1"
+#define MAGIC "PXTRUST2"
 #define FIXED 72
 #define DIRFIXED 40
-#define REC 56
+#define REC 88
 #define SUMFROM 56
 #define KIND_ROOT 1
 #define KIND_INT 2
@@ -42,6 +45,7 @@ struct px_trust_rec {
 	unsigned char skid_len;
 	unsigned char skid[PX_TRUST_SKID_MAX];
 	size_t off, len;
+	unsigned char md[32]; /* SHA-256 of the DER */
 };
 
 struct px_trust {
@@ -205,13 +209,14 @@ px_trust_build(STACK_OF(X509) *roots, STACK_OF(X509) *intermediates,
 		}
 		trustfile_put64(p + 40, off);
 		trustfile_put32(p + 48, (uint32_t)len);
+		SHA256(buf + off, (size_t)len, p + 56);
 		off += (size_t)len;
 	}
 	if (off != total) {
 		r = PX_ERR_INTERNAL;
 		goto out;
 	}
-	SHA256(buf + SUMFROM, total - SUMFROM, buf + 24);
+	SHA256(buf + SUMFROM, hdr + n * REC - SUMFROM, buf + 24);
 	*out = buf;
 	*outlen = total;
 	buf = NULL;
@@ -303,6 +308,7 @@ trustfile_parse_recs(struct px_trust *t, size_t hdr, const char **why)
 		memcpy(rc->skid, p + 8, PX_TRUST_SKID_MAX);
 		rc->off = (size_t)trustfile_get64(p + 40);
 		rc->len = trustfile_get32(p + 48);
+		memcpy(rc->md, p + 56, 32);
 		if ((rc->kind != KIND_ROOT && rc->kind != KIND_INT) ||
 		    rc->skid_len > PX_TRUST_SKID_MAX ||
 		    !trustfile_zero(p + 6, 2) ||
@@ -362,16 +368,17 @@ px_trust_parse(
 		*why = "length differs from the header's";
 		goto out;
 	}
-	SHA256(buf + SUMFROM, len - SUMFROM, md);
-	if (memcmp(md, buf + 24, 32) != 0) {
-		*why = "checksum mismatch";
-		goto out;
-	}
 	if (hdr < FIXED || hdr % 8 != 0 || hdr > len ||
 	    trustfile_get32(buf + 56) != PX_TRUST_NDIRS ||
 	    trustfile_get32(buf + 60) != 0 || t->n > PX_TRUST_MAX_CERTS ||
 	    t->n > (len - hdr) / REC) {
 		*why = "bad header";
+		goto out;
+	}
+	/* The certificates are checked one by one, as they are parsed. */
+	SHA256(buf + SUMFROM, hdr + t->n * REC - SUMFROM, md);
+	if (memcmp(md, buf + 24, 32) != 0) {
+		*why = "checksum mismatch";
 		goto out;
 	}
 	t->made = (time_t)trustfile_get64(buf + 64);
@@ -478,10 +485,14 @@ px_trust_cert(const struct px_trust *t, size_t i, X509 **xp, int *root)
 {
 	const struct px_trust_rec *rc = &t->recs[i];
 	const unsigned char *p = t->buf + rc->off;
+	unsigned char md[32];
 	X509 *x;
 
 	*xp = NULL;
 	*root = rc->kind == KIND_ROOT;
+	SHA256(p, rc->len, md);
+	if (memcmp(md, rc->md, sizeof(md)) != 0)
+		return PX_ERR_BAD_FORMAT;
 	x = d2i_X509(NULL, &p, (long)rc->len);
 	/* The record must describe its certificate: a root that is not even
 	 * self-issued, or a wrong name hash, is a damaged file. */
