@@ -174,6 +174,25 @@ add_fp(struct px_store *st, X509 *x)
 }
 
 static int
+add_origin(struct px_store *st, const X509 *x, int dir, const char *path)
+{
+	struct px_origin *o;
+	const char *base = strrchr(path, '/');
+
+	o = reallocarray(st->origins, st->n_origins + 1, sizeof(*o));
+	if (o == NULL)
+		return PX_ERR_NOMEM;
+	st->origins = o;
+	o = &st->origins[st->n_origins];
+	o->x = x;
+	o->dir = dir;
+	if ((o->name = strdup(base != NULL ? base + 1 : path)) == NULL)
+		return PX_ERR_NOMEM;
+	st->n_origins++;
+	return 0;
+}
+
+static int
 load_cert_file(
     void *arg, const char *path, const unsigned char *buf, size_t len)
 {
@@ -208,6 +227,9 @@ load_cert_file(
 			r = PX_ERR_NOMEM;
 			goto out;
 		}
+		/* Where it was read, for the compiled store's records. */
+		if ((r = add_origin(cl->st, x, cl->kind, path)) != 0)
+			goto out;
 		px_debug("%s: loaded as %s", path,
 		    dst == cl->st->roots ? "trusted root" : "intermediate");
 	}
@@ -366,6 +388,7 @@ static void
 store_want(struct px_store *st, const X509_NAME *name,
     const ASN1_OCTET_STRING *akid, int depth)
 {
+	const char *file;
 	size_t lo, hi, i;
 	X509 *x;
 	int root;
@@ -375,6 +398,18 @@ store_want(struct px_store *st, const X509_NAME *name,
 		if (!px_trust_akid_fits(st->trust, i, akid))
 			continue;
 		if (!(st->trust_flags[i] & TRUST_LOADED)) {
+			if (!px_trust_cert_fresh(st->trust, i, &file)) {
+				px_info(
+				    "compiled trust store: %s file %s "
+				    "changed since it was compiled; reading "
+				    "the trust directories instead",
+				    px_trust_rec_dir(st->trust, i) == 0
+				        ? "ca_dir"
+				        : "intermediate_dir",
+				    file);
+				st->trust_damaged = 1;
+				return;
+			}
 			st->trust_flags[i] |= TRUST_LOADED;
 			if (px_trust_cert(st->trust, i, &x, &root) != 0) {
 				px_warn("compiled trust store: record %zu is "
@@ -426,6 +461,7 @@ static void
 store_fallback(struct px_store *st)
 {
 	struct px_store d;
+	size_t i;
 
 	memset(&d, 0, sizeof(d));
 	px_trust_discard(st->cfg);
@@ -437,6 +473,9 @@ store_fallback(struct px_store *st)
 	}
 	sk_X509_pop_free(d.roots, X509_free);
 	sk_X509_pop_free(d.intermediates, X509_free);
+	for (i = 0; i < d.n_origins; i++)
+		free(d.origins[i].name);
+	free(d.origins);
 	px_trust_free(st->trust);
 	st->trust = NULL;
 	free(st->trust_x);
@@ -454,6 +493,20 @@ px_store_want(struct px_store *st, X509 *x)
 	    PX_MAX_DEPTH + 1);
 	if (st->trust_damaged)
 		store_fallback(st);
+}
+
+int
+px_store_recheck(struct px_store *st)
+{
+	const char *why;
+
+	if (st->trust == NULL || !px_trust_stale(st->trust, st->cfg, &why))
+		return 0;
+	px_info("compiled trust store: %s; reading the trust directories "
+	        "instead",
+	    why != NULL ? why : "stale");
+	store_fallback(st);
+	return 1;
 }
 
 void
@@ -480,6 +533,9 @@ px_store_clear(struct px_store *st)
 	px_trust_free(st->trust);
 	free(st->trust_x);
 	free(st->trust_flags);
+	for (i = 0; i < st->n_origins; i++)
+		free(st->origins[i].name);
+	free(st->origins);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -3,6 +3,7 @@
 #define PX_STORE_H
 
 #include "pkix_int.h"
+#include "trust.h"
 
 #define PX_FP_LEN 32 /* SHA-256 */
 
@@ -21,8 +22,11 @@ struct px_store {
 	struct px_trust *trust;
 	X509 **trust_x;             /* per record: the loaded certificate */
 	unsigned char *trust_flags; /* per record: loaded, expanded */
-	int trust_damaged;          /* a record failed: read the directories */
+	int trust_damaged; /* a record failed or is stale: read the dirs */
 	const struct px_config *cfg;
+	/* Where each certificate read from the directories came from. */
+	struct px_origin *origins;
+	size_t n_origins;
 	/* Names what was loaded of ca_dir and intermediate_dir: the compiled
 	 * file's checksum, or a digest of the certificates read. */
 	unsigned char id[32];
@@ -49,6 +53,14 @@ int px_trust_use(struct px_store *st, const struct px_config *cfg) PX_WUR;
 void px_store_want(struct px_store *st, X509 *x);
 /* The same for the certificates whose subject is name (a CRL's issuer). */
 void px_store_want_name(struct px_store *st, const X509_NAME *name);
+/*
+ * With a compiled trust store: compares the directories' full listings with
+ * the file's (what the quick check at load cannot see: a file rewritten in
+ * place that no path has used yet).  When they differ the context reads the
+ * directories from now on.  Returns 1 then (chain building is worth trying
+ * again), else 0.
+ */
+int px_store_recheck(struct px_store *st);
 /* Returns 1 when x's SHA-256 fingerprint is in the disallowed store. */
 int px_store_disallowed(const struct px_store *st, X509 *x);
 /* The same for a fingerprint. */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "../common/log.h"
 #include "../common/util.h"
@@ -35,6 +36,8 @@ trust_put64(unsigned char *p, uint64_t v)
 	for (i = 0; i < 8; i++)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
+
+#define TRUST_STAT_LEN 56
 
 static int64_t
 trust_ns(const struct timespec *ts)
@@ -71,13 +74,11 @@ trust_hb_update(struct trust_hb *h, const void *p, size_t len)
 	return 0;
 }
 
-/* Hashes what identifies one file's version; notes a too recent change. */
-static int
-trust_hash_stat(struct trust_hb *md, const struct stat *s, int64_t now,
-    struct px_trust_dir *d)
+/* What identifies one file's version; notes a too recent change. */
+static void
+trust_stat_bytes(const struct stat *s, int64_t now, struct px_trust_dir *d,
+    unsigned char b[TRUST_STAT_LEN])
 {
-	unsigned char b[56];
-
 	trust_put64(b, (uint64_t)s->st_dev);
 	trust_put64(b + 8, (uint64_t)s->st_ino);
 	trust_put64(b + 16, (uint64_t)s->st_mode);
@@ -87,10 +88,43 @@ trust_hash_stat(struct trust_hb *md, const struct stat *s, int64_t now,
 	trust_put64(b + 48, (uint64_t)s->st_uid);
 	/* Two writes in one clock tick leave the same times: such a listing
 	 * could describe a file the compiler read before the second write. */
-	if (now - trust_ns(&s->st_ctim) < PX_TRUST_RACY_NS ||
-	    now - trust_ns(&s->st_mtim) < PX_TRUST_RACY_NS)
+	if (d != NULL &&
+	    (now - trust_ns(&s->st_ctim) < PX_TRUST_RACY_NS ||
+	        now - trust_ns(&s->st_mtim) < PX_TRUST_RACY_NS))
 		d->racy = 1;
-	return trust_hb_update(md, b, sizeof(b));
+}
+
+/*
+ * The bytes that describe one entry of a directory: its name, its lstat(),
+ * and for a link what it points to (a link to a file that was replaced is a
+ * change too).  The entry is at where (relative to dfd), named name
+ * (at most NAME_MAX bytes).  Returns the length written to e.
+ */
+static size_t
+trust_entry_bytes(int dfd, const char *where, const char *name, int64_t now,
+    struct px_trust_dir *d, unsigned char *e)
+{
+	size_t n = strlen(name), at;
+	struct stat s;
+
+	trust_put64(e, n);
+	memcpy(e + 8, name, n);
+	at = 8 + n;
+	if (fstatat(dfd, where, &s, AT_SYMLINK_NOFOLLOW) != 0) {
+		e[at++] = 0xff;
+		return at;
+	}
+	trust_stat_bytes(&s, now, d, e + at);
+	at += TRUST_STAT_LEN;
+	if (!S_ISLNK(s.st_mode))
+		return at;
+	e[at++] = 0x01;
+	if (fstatat(dfd, where, &s, 0) != 0) {
+		e[at++] = 0xff;
+		return at;
+	}
+	trust_stat_bytes(&s, now, d, e + at);
+	return at + TRUST_STAT_LEN;
 }
 
 static int
@@ -101,22 +135,66 @@ trust_cmp_names(const void *a, const void *b)
 	return strcmp((*x)->d_name, (*y)->d_name);
 }
 
-int
-px_trust_listing(const char *dir, struct px_trust_dir *d)
+static int64_t
+trust_now(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return trust_ns(&ts);
+}
+
+/* The directory alone: lstat() and, for a link, stat() of its path. */
+static int
+trust_dir_digest(
+    const char *dir, int64_t now, struct px_trust_dir *d, unsigned char md[32])
+{
+	unsigned char b[2 * TRUST_STAT_LEN + 1];
+	struct stat s;
+	size_t n = 0;
+
+	if (dir == NULL || lstat(dir, &s) == -1) {
+		b[n++] = 0xff;
+	} else {
+		trust_stat_bytes(&s, now, d, b);
+		n = TRUST_STAT_LEN;
+		if (stat(dir, &s) == 0) {
+			trust_stat_bytes(&s, now, d, b + n);
+			n += TRUST_STAT_LEN;
+		}
+	}
+	SHA256(b, n, md);
+	return 0;
+}
+
+void
+px_trust_listing_clear(struct px_trust_dir *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nkept; i++)
+		free(d->files[i].name);
+	free(d->files);
+	d->files = NULL;
+	d->nkept = 0;
+}
+
+static int
+trust_list(const char *dir, struct px_trust_dir *d, int keep)
+{
+	unsigned char e[8 + NAME_MAX + 2 * TRUST_STAT_LEN + 4];
 	struct dirent **names = NULL;
 	struct trust_hb *md = NULL;
-	struct timespec ts;
 	struct stat s;
-	unsigned char len[8], miss = 0xff, link = 0x01;
+	unsigned char miss = 0xff;
 	unsigned int mdlen = 0;
-	int64_t now;
+	int64_t now = trust_now();
+	size_t el;
 	int i, n = 0, dfd = -1, r = PX_ERR_CRYPTO;
 
 	memset(d, 0, sizeof(*d));
 	d->path = dir;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = trust_ns(&ts);
+	(void)trust_dir_digest(dir, now, d, d->dmd);
 	if ((md = calloc(1, sizeof(*md))) == NULL ||
 	    (md->md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(md->md, EVP_sha256(), NULL) != 1)
@@ -129,49 +207,45 @@ px_trust_listing(const char *dir, struct px_trust_dir *d)
 			goto out;
 		goto done;
 	}
-	if ((r = trust_hash_stat(md, &s, now, d)) != 0)
+	trust_stat_bytes(&s, now, d, e);
+	if ((r = trust_hb_update(md, e, TRUST_STAT_LEN)) != 0)
 		goto out;
 	/* A ca_dir that is a link: the directory it names counts too. */
-	if (stat(dir, &s) == 0 && (r = trust_hash_stat(md, &s, now, d)) != 0)
-		goto out;
+	if (stat(dir, &s) == 0) {
+		trust_stat_bytes(&s, now, d, e);
+		if ((r = trust_hb_update(md, e, TRUST_STAT_LEN)) != 0)
+			goto out;
+	}
+	r = PX_ERR_IO;
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    (n = scandir(dir, &names, NULL, NULL)) == -1) {
 		n = 0;
-		r = PX_ERR_IO;
 		goto out;
 	}
 	/* In byte order: alphasort's strcoll() costs more than the stat()s
 	 * of a thousand files, and the order must not depend on the locale. */
 	qsort(names, (size_t)n, sizeof(*names), trust_cmp_names);
+	r = PX_ERR_NOMEM;
+	if (keep && n > 0 &&
+	    (d->files = calloc((size_t)n, sizeof(*d->files))) == NULL)
+		goto out;
 	for (i = 0; i < n; i++) {
 		if (names[i]->d_name[0] == '.')
 			continue;
 		d->nfiles++;
-		trust_put64(len, strlen(names[i]->d_name));
-		if (trust_hb_update(md, len, 8) != 0 ||
-		    trust_hb_update(
-		        md, names[i]->d_name, strlen(names[i]->d_name)) != 0)
+		/* Relative to the directory: one lookup per name. */
+		el = trust_entry_bytes(
+		    dfd, names[i]->d_name, names[i]->d_name, now, d, e);
+		if ((r = trust_hb_update(md, e, el)) != 0)
 			goto out;
-		/* The entry, then, for a link, what it points to (a link to
-		 * a file that was replaced is a change too).  Relative to the
-		 * directory: one lookup per name, not one per component. */
-		if (fstatat(dfd, names[i]->d_name, &s, AT_SYMLINK_NOFOLLOW) !=
-		    0) {
-			if (trust_hb_update(md, &miss, 1) != 0)
+		if (keep) {
+			if ((d->files[d->nkept].name =
+			            strdup(names[i]->d_name)) == NULL) {
+				r = PX_ERR_NOMEM;
 				goto out;
-			continue;
+			}
+			SHA256(e, el, d->files[d->nkept++].md);
 		}
-		if ((r = trust_hash_stat(md, &s, now, d)) != 0)
-			goto out;
-		if (!S_ISLNK(s.st_mode))
-			continue;
-		if (trust_hb_update(md, &link, 1) != 0)
-			goto out;
-		if (fstatat(dfd, names[i]->d_name, &s, 0) == 0) {
-			if ((r = trust_hash_stat(md, &s, now, d)) != 0)
-				goto out;
-		} else if (trust_hb_update(md, &miss, 1) != 0)
-			goto out;
 	}
 done:
 	r = trust_hb_flush(md) == 0 &&
@@ -187,17 +261,69 @@ out:
 	if (md != NULL)
 		EVP_MD_CTX_free(md->md);
 	free(md);
+	if (r != 0)
+		px_trust_listing_clear(d);
 	return r;
 }
 
-static int
-trust_listings(const struct px_config *cfg, struct px_trust_dir d[2])
+int
+px_trust_listing(const char *dir, struct px_trust_dir *d)
 {
+	return trust_list(dir, d, 0);
+}
+
+int
+px_trust_listing_files(const char *dir, struct px_trust_dir *d)
+{
+	return trust_list(dir, d, 1);
+}
+
+/* The digest one entry of dir had in a listing made now. */
+int
+px_trust_file_id(const char *dir, const char *name, unsigned char md[32])
+{
+	unsigned char e[8 + NAME_MAX + 2 * TRUST_STAT_LEN + 4];
+	char path[PATH_MAX];
+	size_t el;
+
+	if (strlen(name) > NAME_MAX || strchr(name, '/') != NULL ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	        sizeof(path))
+		return PX_ERR_BAD_FORMAT;
+	/* The same bytes as the listing's. */
+	el = trust_entry_bytes(AT_FDCWD, path, name, 0, NULL, e);
+	SHA256(e, el, md);
+	return 0;
+}
+
+/* The directory digests a process compares with a compiled file's. */
+int
+px_trust_dir_id(const char *dir, unsigned char md[32])
+{
+	return trust_dir_digest(dir, 0, NULL, md);
+}
+
+static void
+trust_listings_clear(struct px_trust_dir d[2])
+{
+	px_trust_listing_clear(&d[0]);
+	px_trust_listing_clear(&d[1]);
+}
+
+/* Both directories' listings; with files, each entry's digest too. */
+static int
+trust_listings(const struct px_config *cfg, struct px_trust_dir d[2], int files)
+{
+	int (*list)(const char *, struct px_trust_dir *) =
+	    files ? px_trust_listing_files : px_trust_listing;
 	int r;
 
-	if ((r = px_trust_listing(cfg->ca_dir, &d[0])) != 0 ||
-	    (r = px_trust_listing(cfg->intermediate_dir, &d[1])) != 0)
+	memset(d, 0, 2 * sizeof(*d));
+	if ((r = list(cfg->ca_dir, &d[0])) != 0 ||
+	    (r = list(cfg->intermediate_dir, &d[1])) != 0) {
+		trust_listings_clear(d);
 		return r;
+	}
 	return 0;
 }
 
@@ -218,7 +344,7 @@ px_trust_discard(const struct px_config *cfg)
 
 	if (geteuid() == 0 && trust_path(cfg, path, sizeof(path)) == 0 &&
 	    unlink(path) == 0)
-		px_warn("%s: damaged; removed, to be compiled again", path);
+		px_warn("%s: not usable; removed, to be compiled again", path);
 }
 
 /* The machine directory holds what every process trusts: root's alone. */
@@ -302,7 +428,7 @@ trust_compile(const struct px_config *cfg, const char *path,
 		    path);
 		return PX_ERR_NOT_FOUND;
 	}
-	if ((r = trust_listings(cfg, after)) != 0)
+	if ((r = trust_listings(cfg, after, 0)) != 0)
 		return r;
 	if (memcmp(before[0].md, after[0].md, 32) != 0 ||
 	    memcmp(before[1].md, after[1].md, 32) != 0) {
@@ -319,7 +445,7 @@ trust_compile(const struct px_config *cfg, const char *path,
 		return r;
 	}
 	if ((r = px_trust_build(st->roots, st->intermediates, before,
-	         time(NULL), &buf, &len)) != 0) {
+	         st->origins, st->n_origins, time(NULL), &buf, &len)) != 0) {
 		px_warn("%s: cannot compile the trust store: %s", path,
 		    px_strerror(r));
 		return r;
@@ -352,20 +478,36 @@ trust_dirs_ok(const struct px_config *cfg)
 int
 px_trust_use(struct px_store *st, const struct px_config *cfg)
 {
+	const char *const paths[2] = { cfg->ca_dir, cfg->intermediate_dir };
 	struct px_trust_dir dirs[2];
 	struct px_trust *t = NULL;
 	char path[PATH_MAX];
 	const char *why = NULL, *state;
-	int r;
+	int r, root = geteuid() == 0;
 
-	if (trust_path(cfg, path, sizeof(path)) != 0 ||
-	    trust_dirs_ok(cfg) != 0 || trust_listings(cfg, dirs) != 0)
+	if (trust_path(cfg, path, sizeof(path)) != 0 || trust_dirs_ok(cfg) != 0)
 		return px_store_load_certs(st, cfg);
+	/* The quick check: the directories alone (two stat()s each); each
+	 * certificate's file is checked when it is parsed. */
 	r = trust_read(cfg, path, &t, &why);
-	if (r == 0 && px_trust_matches(t, dirs, &why)) {
+	if (r == 0 && px_trust_quick_match(t, paths, &why)) {
 		st->trust = t;
 		px_debug("%s: compiled trust store used: %zu certificates",
 		    path, px_trust_count(t, NULL, NULL));
+		return 0;
+	}
+	if (trust_listings(cfg, dirs, root) != 0) {
+		px_trust_free(t);
+		return px_store_load_certs(st, cfg);
+	}
+	/* Entries added and removed again change the directory, not the
+	 * listing: the file is good, root compiles it again to match. */
+	if (r == 0 && !root && px_trust_matches(t, dirs, &why)) {
+		st->trust = t;
+		px_debug("%s: compiled trust store used: %zu certificates "
+		         "(the full listing matches)",
+		    path, px_trust_count(t, NULL, NULL));
+		trust_listings_clear(dirs);
 		return 0;
 	}
 	px_trust_free(t);
@@ -376,17 +518,35 @@ px_trust_use(struct px_store *st, const struct px_config *cfg)
 	    : r == PX_ERR_BAD_FORMAT  ? "damaged"
 	    : r != 0                  ? "unusable"
 	                              : why;
-	if (geteuid() != 0) {
+	if (!root) {
 		px_debug("%s: compiled trust store %s; not root: reading the "
 		         "directories",
 		    path, state);
+		trust_listings_clear(dirs);
 		return px_store_load_certs(st, cfg);
 	}
 	px_debug("%s: compiled trust store %s; rebuilding", path, state);
-	if ((r = px_store_load_certs(st, cfg)) != 0)
-		return r;
-	(void)trust_compile(cfg, path, st, dirs);
-	return 0;
+	if ((r = px_store_load_certs(st, cfg)) == 0)
+		(void)trust_compile(cfg, path, st, dirs);
+	trust_listings_clear(dirs);
+	return r;
+}
+
+int
+px_trust_stale(
+    const struct px_trust *t, const struct px_config *cfg, const char **why)
+{
+	struct px_trust_dir dirs[2];
+	int stale;
+
+	*why = NULL;
+	if (trust_listings(cfg, dirs, 0) != 0) {
+		*why = "the trust directories cannot be listed";
+		return 1;
+	}
+	stale = !px_trust_matches(t, dirs, why);
+	trust_listings_clear(dirs);
+	return stale;
 }
 
 int
@@ -406,7 +566,7 @@ px_trust_rehash(const struct px_config *cfg, int show, FILE *out)
 		px_error("no [cache] machine_dir: no compiled trust store");
 		return PX_ERR_CONFIG;
 	}
-	if ((r = trust_listings(cfg, dirs)) != 0)
+	if ((r = trust_listings(cfg, dirs, !show)) != 0)
 		return r;
 	if (show) {
 		r = trust_read(cfg, path, &t, &why);
@@ -430,6 +590,7 @@ px_trust_rehash(const struct px_config *cfg, int show, FILE *out)
 	}
 	if (geteuid() != 0) {
 		px_error("%s: only root compiles the trust store", path);
+		trust_listings_clear(dirs);
 		return PX_ERR_INSECURE;
 	}
 	if ((st.roots = sk_X509_new_null()) == NULL ||
@@ -442,7 +603,8 @@ px_trust_rehash(const struct px_config *cfg, int show, FILE *out)
 	if (dirs[0].racy || dirs[1].racy) {
 		/* An explicit rehash waits out the tick rather than fail. */
 		sleep(1);
-		if ((r = trust_listings(cfg, dirs)) != 0)
+		trust_listings_clear(dirs);
+		if ((r = trust_listings(cfg, dirs, 1)) != 0)
 			goto out;
 		px_store_clear(&st);
 		if ((st.roots = sk_X509_new_null()) == NULL ||
@@ -460,6 +622,7 @@ px_trust_rehash(const struct px_config *cfg, int show, FILE *out)
 	fprintf(out, "%s: %d roots, %d intermediates\n", path,
 	    sk_X509_num(st.roots), sk_X509_num(st.intermediates));
 out:
+	trust_listings_clear(dirs);
 	px_store_clear(&st);
 	return r;
 }

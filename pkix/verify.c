@@ -1961,6 +1961,12 @@ verify_run(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 	path.n = 1;
 	lim = extend(b, &path);
 	/* Seed 003: AIA only when no chain reaches a trusted root. */
+	/* No path in the compiled trust store: it may hide a file changed
+	 * in place that the quick check at load cannot see. */
+	if (lim == 0 && b->n == 0 && px_store_recheck(&px->st)) {
+		path.n = 1;
+		lim = extend(b, &path);
+	}
 	if (lim == 0 && b->n == 0 && px->policy != PX_REV_NONE &&
 	    (r = fetch_issuers(&v, leaf, untrusted, &fetched)) == 0 &&
 	    fetched != NULL) {
