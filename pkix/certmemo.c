@@ -57,6 +57,7 @@ facts_make(X509 *x, struct px_cert_facts *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->fp_ok = px_fingerprint(x, f->fp) == 0;
+	f->spki_ok = px_spki_sha256(x, f->spki) == 0;
 	f->subject = px_name_str(X509_get_subject_name(x));
 	f->issuer = px_name_str(X509_get_issuer_name(x));
 	f->serial = px_serial_str(x);

@@ -20,7 +20,9 @@ struct px_memo;
 struct px_cert_facts {
 	unsigned char fp[PX_FP_LEN]; /* SHA-256 of the certificate */
 	int fp_ok;                   /* 0: could not be computed */
-	char *subject;               /* RFC 2253, one line */
+	unsigned char spki[32];      /* SHA-256 of its SubjectPublicKeyInfo */
+	int spki_ok;
+	char *subject; /* RFC 2253, one line */
 	char *issuer;
 	char *serial; /* hex */
 };

@@ -368,6 +368,13 @@ px_crl_index_finish(struct px_crl *c, X509 *signer,
 int
 px_crl_check_issuer(const struct px_crl *c, X509 *issuer)
 {
+	return px_crl_check_issuer_spki(c, issuer, NULL);
+}
+
+int
+px_crl_check_issuer_spki(
+    const struct px_crl *c, X509 *issuer, const unsigned char spki[32])
+{
 	unsigned char md[32];
 	EVP_PKEY *key;
 	uint32_t ku;
@@ -379,7 +386,10 @@ px_crl_check_issuer(const struct px_crl *c, X509 *issuer)
 		return PX_ERR_WRONG_USAGE;
 	if (c->crl == NULL && c->tbs == NULL) {
 		/* Indexed: its signature was verified before it was stored. */
-		if (!c->has_signer || px_spki_sha256(issuer, md) != 0 ||
+		if (spki != NULL)
+			memcpy(md, spki, sizeof(md));
+		if (!c->has_signer ||
+		    (spki == NULL && px_spki_sha256(issuer, md) != 0) ||
 		    memcmp(md, c->signer_sha256, sizeof(md)) != 0)
 			return PX_ERR_BAD_SIGNATURE;
 		return 0;

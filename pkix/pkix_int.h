@@ -112,6 +112,10 @@ void px_crl_rules(struct px_crl *c, const STACK_OF(X509_EXTENSION) *exts,
 /* Returns 0 when crl was signed by issuer (same name, same key, and the key
  * may sign CRLs), else PX_ERR_BAD_SIGNATURE or PX_ERR_UNTRUSTED. */
 int px_crl_check_issuer(const struct px_crl *crl, X509 *issuer) PX_WUR;
+/* The same, with the SHA-256 of issuer's SubjectPublicKeyInfo given (or
+ * NULL): what an indexed CRL is compared with. */
+int px_crl_check_issuer_spki(const struct px_crl *crl, X509 *issuer,
+    const unsigned char spki[32]) PX_WUR;
 /* Returns 1 when the CRL's scope (IDP) covers cert, else 0; sets *why. */
 int px_crl_covers(const struct px_crl *crl, X509 *cert, const char **why);
 /* Returns 0, PX_ERR_CRL_EXPIRED or PX_ERR_CRL_NOT_YET_VALID. */

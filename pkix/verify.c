@@ -587,6 +587,8 @@ static int
 crl_usable(struct rev *v, const struct px_crl *c, X509 *cert, X509 *issuer,
     char *why, size_t len)
 {
+	const struct px_cert_facts *f;
+	struct px_cert_facts tmp;
 	const char *scope;
 	char t[32], msg[160];
 	int r;
@@ -599,7 +601,11 @@ crl_usable(struct rev *v, const struct px_crl *c, X509 *cert, X509 *issuer,
 		    "%s %s: skipped: %s", origin(c), c->label, c->unusable);
 		return 0;
 	}
-	if ((r = px_crl_check_issuer(c, issuer)) != 0) {
+	memset(&tmp, 0, sizeof(tmp));
+	f = px_memo_get(v->px->memo, issuer, &tmp);
+	r = px_crl_check_issuer_spki(c, issuer, f->spki_ok ? f->spki : NULL);
+	px_cert_facts_clear(&tmp);
+	if (r != 0) {
 		snprintf(msg, sizeof(msg),
 		    "not signed by the issuer's key (%s)", px_strerror(r));
 		note(why, len, c->label, msg);
