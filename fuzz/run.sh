@@ -98,7 +98,7 @@ for target in $targets; do
 		printf '\1\0\0\0\0\0\0\2\0' > "$corpus/good"
 		printf '\1\0\0\0\0\0\0\0\0' > "$corpus/good-auth"
 		# shellcheck disable=SC2207
-		extra=(module/pam_pkix.c module/pamcode.c module/mapping.c
+		extra=(module/pam_pkix.c module/pamcode.c module/mapping.c module/sshkey.c module/sshstage.c
 			module/card.c $(pkg-config --cflags --libs libp11)
 			"${pam_wrap[@]}") ;;
 	*) echo seed > "$corpus/seed" ;;
