@@ -104,7 +104,7 @@ struct px_session {
 /* A public key in the OpenSSH wire format: type is the blob's first
  * string ("ssh-ed25519"); blob is malloc()ed. */
 struct px_ssh_key {
-	char type[32];
+	char type[64]; /* "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com" fits */
 	unsigned char *blob;
 	size_t len;
 };

@@ -591,8 +591,23 @@ px_ssh_user_certs(
 		                                       : PX_ERR_IO;
 		goto out;
 	}
-	if (fstat(fd, &st) == -1 || (r = px_check_dir(dir)) != 0) {
-		r = r != 0 ? r : PX_ERR_IO;
+	/* The folder opened, not the name: px_check_dir() would stat it
+	 * again. */
+	if (fstat(fd, &st) == -1) {
+		px_error("%s: fstat: %s", dir, strerror(errno));
+		r = PX_ERR_IO;
+		goto out;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		px_error("%s: owned by uid %u, not by root or the caller", dir,
+		    (unsigned)st.st_uid);
+		r = PX_ERR_INSECURE;
+		goto out;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		px_error("%s: writable by group or others (mode %04o)", dir,
+		    (unsigned)(st.st_mode & 07777));
+		r = PX_ERR_INSECURE;
 		goto out;
 	}
 	if ((d = fdopendir(fd)) == NULL) {

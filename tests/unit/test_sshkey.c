@@ -292,6 +292,15 @@ test_info(void **state)
 	assert_int_equal(px_ssh_info_parse("keyboard-interactive\n", &info), 0);
 	assert_int_equal(info.n, 0);
 	assert_int_equal(info.others, 1);
+	/* An OpenSSH certificate key: read, and matches no certificate. */
+	snprintf(buf, sizeof(buf),
+	    "publickey ssh-ed25519-cert-v01@openssh.com "
+	    "AAAAIHNzaC1lZDI1NTE5LWNlcnQtdjAxQG9wZW5zc2guY29tAAAAAA==\n");
+	assert_int_equal(px_ssh_info_parse(buf, &info), 0);
+	assert_int_equal(info.n, 1);
+	assert_string_equal(
+	    info.keys[0].type, "ssh-ed25519-cert-v01@openssh.com");
+	px_ssh_info_clear(&info);
 	/* An OpenSSH certificate line has more words: the first two count. */
 	snprintf(
 	    buf, sizeof(buf), "publickey ssh-ed25519 %s ID x CA y\n", ed_b64);
