@@ -326,11 +326,17 @@ int
 px_ssh_key_parse_n(const char *type, size_t tlen, const char *b64, size_t blen,
     struct px_ssh_key *k)
 {
+	size_t i;
 	int r;
 
 	memset(k, 0, sizeof(*k));
 	if (tlen == 0 || tlen >= sizeof(k->type))
 		return PX_ERR_BAD_FORMAT;
+	/* A key type is a word of printable ASCII (RFC 4250 4.6.1). */
+	for (i = 0; i < tlen; i++)
+		if ((unsigned char)type[i] <= 0x20 ||
+		    (unsigned char)type[i] >= 0x7f)
+			return PX_ERR_BAD_FORMAT;
 	if ((r = sshkey_b64_decode(b64, blen, &k->blob, &k->len)) != 0)
 		return r;
 	/* The blob names its type: it must be the one given beside it. */

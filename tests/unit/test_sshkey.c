@@ -223,6 +223,8 @@ test_key_parse(void **state)
 	assert_int_equal(px_ssh_key_parse("ssh-ed25519", "AAAA AAAA", &k),
 	    PX_ERR_BAD_FORMAT);
 	assert_int_equal(px_ssh_key_parse("", ed_b64, &k), PX_ERR_BAD_FORMAT);
+	assert_int_equal(
+	    px_ssh_key_parse("ssh-ed25519\n", ed_b64, &k), PX_ERR_BAD_FORMAT);
 	/* Truncated: base64 still, but the blob is cut. */
 	memcpy(cut, ed_b64, 20);
 	cut[20] = '\0';
