@@ -31,8 +31,9 @@ enum key_type {
 	T_URL_LIST,  /* allowed_urls */
 	T_ENV_LIST,  /* helper_environment */
 	T_MAPPING,
-	T_HASH, /* sha1 or sha256 */
-	T_OIDS  /* dotted OIDs, separated by spaces or commas */
+	T_HASH,     /* sha1 or sha256 */
+	T_OIDS,     /* dotted OIDs, separated by spaces or commas */
+	T_UNMATCHED /* deny or ignore */
 };
 
 struct key_def {
@@ -100,7 +101,8 @@ static const struct key_def keys[] = {
 	K("login", "upn_realms", T_STRING, upn_realms, 0, 0),
 	K("login", "ldap_user_filter", T_FILTER, ldap_user_filter, 0, 0),
 	K("login", "wait_for_card", T_DURATION, wait_for_card, 0, 3600),
-	K("login", "user_cert_dir", T_PATH, user_cert_dir, 0, 0),
+	K("ssh", "user_cert_dir", T_PATH, user_cert_dir, 0, 0),
+	K("ssh", "ssh_unmatched", T_UNMATCHED, ssh_unmatched, 0, 0),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -509,6 +511,16 @@ set_key(struct px_config *cfg, const struct key_def *k, const char *value,
 		}
 		break;
 	case T_OIDS: return set_oids(cfg, k, value, why);
+	case T_UNMATCHED:
+		if (strcmp(value, "deny") == 0)
+			*FIELD(cfg, k, enum px_ssh_unmatched) = PX_SSH_DENY;
+		else if (strcmp(value, "ignore") == 0)
+			*FIELD(cfg, k, enum px_ssh_unmatched) = PX_SSH_IGNORE;
+		else {
+			*why = "expected deny or ignore";
+			return PX_ERR_CONFIG;
+		}
+		return 0;
 	case T_STRING: break;
 	}
 	sp = FIELD(cfg, k, char *);
@@ -643,6 +655,11 @@ handler(void *user, const char *section, const char *name, const char *value)
 	if (*section == '\0')
 		return fail(st, section, name, "key outside a [section]");
 	if ((k = find_key(section, name)) == NULL) {
+		/* The one key that changed section (issue 13). */
+		if (strcmp(section, "login") == 0 &&
+		    strcmp(name, "user_cert_dir") == 0)
+			return fail(st, section, name,
+			    "unknown key (moved to [ssh] user_cert_dir)");
 		snprintf(msg, sizeof(msg), "unknown key%s",
 		    section_known(section) ? "" : " (unknown section)");
 		return fail(st, section, name, msg);

@@ -22,6 +22,12 @@ enum px_revocation_policy {
 	PX_REV_NONE = 2         /* no retrieval; what is known still counts */
 };
 
+/* [ssh] ssh_unmatched: a key that matches no certificate of the user. */
+enum px_ssh_unmatched {
+	PX_SSH_DENY = 0,  /* the account/session stage refuses it */
+	PX_SSH_IGNORE = 1 /* not ours to decide (PAM_IGNORE) */
+};
+
 enum px_mapping_kind {
 	PX_MAP_CN = 1,
 	PX_MAP_UPN,
@@ -104,7 +110,11 @@ struct px_config {
 	char *upn_realms; /* realms accepted for mapping = upn (list) */
 	char *ldap_user_filter;
 	uint64_t wait_for_card; /* seconds */
-	char *user_cert_dir;
+
+	/* [ssh] */
+	char *
+	    user_cert_dir; /* root-owned, one folder of certificates per user */
+	enum px_ssh_unmatched ssh_unmatched;
 };
 
 /*

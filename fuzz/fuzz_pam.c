@@ -460,6 +460,13 @@ pam_syslog(const pam_handle_t *pamh, int prio, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* No SSH_AUTH_INFO_0 here: the sshd checks answer PAM_IGNORE. */
+const char *
+pam_getenv(pam_handle_t *pamh, const char *name)
+{
+	return NULL;
+}
+
 const char *
 pam_strerror(pam_handle_t *pamh, int code)
 {

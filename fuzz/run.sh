@@ -8,7 +8,7 @@ OPENSSL=${OPENSSL:-openssl}
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-meta index trust crl conf ocsp url hdr offline ocount proto chain pam}
+targets=${*:-meta index trust crl conf ocsp url hdr offline ocount proto chain pam sshinfo}
 B=$top/build
 T=$(mktemp -d /tmp/pam_pkix-fuzz.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -82,6 +82,9 @@ for target in $targets; do
 		printf 'pam_pkix-ocsp-counts 1\n%s 3 http://127.0.0.1:9/\nend 1\n' "$h" > "$corpus/seed" ;;
 	proto) printf 'magic 16\npam_pkix-fetch 1\nresult 2\n-6\nlog 9\n4 warning\n' > "$corpus/seed" ;;
 	chain) cp "$T"/seed-chain/* "$corpus/" ;;
+	sshinfo)
+		printf 'publickey ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINdamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea\nkeyboard-interactive\n' > "$corpus/seed"
+		extra=(module/sshkey.c module/mapping.c) ;;
 	trust)
 		# A real compiled store of the test root and issuing CA (root).
 		mkdir -p "$T/trust/ca" "$T/trust/int"
@@ -98,7 +101,7 @@ for target in $targets; do
 		printf '\1\0\0\0\0\0\0\2\0' > "$corpus/good"
 		printf '\1\0\0\0\0\0\0\0\0' > "$corpus/good-auth"
 		# shellcheck disable=SC2207
-		extra=(module/pam_pkix.c module/pamcode.c module/mapping.c
+		extra=(module/pam_pkix.c module/pamcode.c module/mapping.c module/sshkey.c module/sshstage.c
 			module/card.c $(pkg-config --cflags --libs libp11)
 			"${pam_wrap[@]}") ;;
 	*) echo seed > "$corpus/seed" ;;

@@ -14,6 +14,7 @@
 
 #define PAM_SM_AUTH
 #define PAM_SM_ACCOUNT
+#define PAM_SM_SESSION
 #include <security/pam_modules.h>
 #include <security/pam_ext.h>
 
@@ -656,13 +657,69 @@ out:
 	return r;
 }
 
-/* Without a certificate from our auth stage, not ours to decide. */
+/*
+ * sshd (issue 13): the key of a publickey login must still be the key of
+ * a valid certificate of the user.  sshd's SSH_AUTH_INFO_0 names the keys;
+ * empty or absent (OpenSSH fills it in for the session stage only, unless
+ * another method follows publickey) means nothing to judge: PAM_IGNORE.
+ */
+static int
+ssh_stage(pam_handle_t *pamh, int argc, const char **argv, enum px_stage stage)
+{
+	struct px_config *cfg = NULL;
+	struct args a;
+	const char *info;
+	int r, ignore = 0;
+
+	if ((r = setup_args(pamh, argc, argv, &a)) != 0)
+		goto out;
+	info = pam_getenv(pamh, "SSH_AUTH_INFO_0");
+	if (info == NULL || *info == '\0') {
+		px_debug("no SSH_AUTH_INFO_0: no key to check");
+		ignore = 1;
+		goto out;
+	}
+	if ((r = load_config(&a, &cfg)) != 0)
+		goto out;
+	r = px_ssh_recheck(pamh, cfg, info, &ignore);
+out:
+	px_config_free(cfg);
+	px_trace_set_sink(NULL, NULL);
+	px_log_set_sink(NULL, NULL);
+	if (r == 0 && ignore)
+		return PAM_IGNORE;
+	return px_pam_code(stage, r);
+}
+
+/* The certificate of our auth stage, checked again; then, under sshd, the
+ * key of a publickey login.  Neither: not ours to decide. */
 PX_EXPORT int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const void *data = NULL;
+	int rc;
 
-	if (pam_get_data(pamh, PX_DATA, &data) != PAM_SUCCESS || data == NULL)
-		return PAM_IGNORE;
-	return px_pam_code(PX_STAGE_ACCT, account(pamh, argc, argv, data));
+	if (pam_get_data(pamh, PX_DATA, &data) == PAM_SUCCESS && data != NULL) {
+		rc =
+		    px_pam_code(PX_STAGE_ACCT, account(pamh, argc, argv, data));
+		if (rc != PAM_SUCCESS)
+			return rc;
+		rc = ssh_stage(pamh, argc, argv, PX_STAGE_ACCT);
+		return rc == PAM_IGNORE ? PAM_SUCCESS : rc;
+	}
+	return ssh_stage(pamh, argc, argv, PX_STAGE_ACCT);
+}
+
+/* "session required pam_pkix.so" under sshd: the same check as the
+ * account stage, where SSH_AUTH_INFO_0 is always set. */
+PX_EXPORT int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return ssh_stage(pamh, argc, argv, PX_STAGE_SESSION);
+}
+
+PX_EXPORT int
+pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return PAM_SUCCESS;
 }

@@ -1,8 +1,9 @@
 /*
  * The one place where PAM return codes are made.  Each entry point may
  * return only the codes Linux-PAM documents for it (pam_sm_authenticate(3),
- * pam_sm_acct_mgmt(3)), plus PAM_SERVICE_ERR, PAM_BUF_ERR and PAM_CONV_ERR;
- * a nonzero PX_ERR_* code, known or not, never becomes PAM_SUCCESS.
+ * pam_sm_acct_mgmt(3), pam_sm_open_session(3)), plus PAM_SERVICE_ERR,
+ * PAM_BUF_ERR and PAM_CONV_ERR; a nonzero PX_ERR_* code, known or not, never
+ * becomes PAM_SUCCESS.
  */
 #include "config.h"
 
@@ -54,14 +55,20 @@ px_pam_code(enum px_stage stage, int r)
 	int code;
 
 	if (r == 0)
-		return stage == PX_STAGE_AUTH || stage == PX_STAGE_ACCT
+		return stage == PX_STAGE_AUTH || stage == PX_STAGE_ACCT ||
+		        stage == PX_STAGE_SESSION
 		    ? PAM_SUCCESS
 		    : PAM_SERVICE_ERR;
+	/* A session is opened or it is not: pam_sm_open_session(3) knows
+	 * PAM_SESSION_ERR, and memory. */
+	if (stage == PX_STAGE_SESSION)
+		return r == PX_ERR_NOMEM ? PAM_BUF_ERR : PAM_SESSION_ERR;
 	if ((code = pamcode_common(r)) != -1)
 		return code;
 	switch (stage) {
 	case PX_STAGE_AUTH: return pamcode_auth(r);
 	case PX_STAGE_ACCT: return pamcode_acct(r);
+	case PX_STAGE_SESSION: break; /* handled above */
 	}
 	return PAM_SERVICE_ERR;
 }

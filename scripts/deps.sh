@@ -10,6 +10,7 @@ libkrb5-dev libpam0g-dev libp11-dev libinih-dev libcmocka-dev
 python3 clang-format clang binutils nginx-light
 slapd ldap-utils krb5-kdc krb5-admin-server krb5-user libsasl2-modules-gssapi-mit
 libresolv-wrapper libnss-wrapper softhsm2
+openssh-server openssh-client libpam-wrapper
 "
 
 missing=

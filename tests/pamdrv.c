@@ -15,6 +15,10 @@
  * With PAMDRV_BETWEEN=COMMAND, the shell runs COMMAND before every run but
  * the first, and each run prints "run N: pam_authenticate: ..." (what a
  * long-lived process sees when the stores change between two logins).
+ * With "ssh" in place of "acct", what sshd does after a publickey login:
+ * no pam_authenticate, SSH_AUTH_INFO_0 put into the PAM environment from
+ * the file PAMDRV_SSH_AUTH_INFO_FILE (when set; "-" for an empty value),
+ * then pam_acct_mgmt and pam_open_session, each printed.
  */
 #include "config.h"
 
@@ -27,6 +31,48 @@
 #include <security/pam_appl.h>
 
 static const char *pin;
+
+/* SSH_AUTH_INFO_0=<the file's text>, or NULL when the file is unset. */
+static char *
+ssh_info_env(void)
+{
+	const char *path = getenv("PAMDRV_SSH_AUTH_INFO_FILE");
+	char *buf;
+	size_t n;
+	FILE *f;
+
+	if (path == NULL)
+		return NULL;
+	if ((buf = malloc(2 * 1024 * 1024 + 32)) == NULL)
+		return NULL;
+	strcpy(buf, "SSH_AUTH_INFO_0=");
+	n = strlen(buf);
+	if (strcmp(path, "-") != 0 && (f = fopen(path, "r")) != NULL) {
+		n += fread(buf + n, 1, 2 * 1024 * 1024, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* What sshd asks of PAM after a publickey login. */
+static int
+ssh_stages(pam_handle_t *pamh)
+{
+	char *env = ssh_info_env();
+	int r;
+
+	if (env != NULL && pam_putenv(pamh, env) != PAM_SUCCESS)
+		fprintf(stderr, "pam_putenv failed\n");
+	free(env);
+	r = pam_acct_mgmt(pamh, 0);
+	printf("pam_acct_mgmt: %s (%d)\n", pam_strerror(pamh, r), r);
+	r = pam_open_session(pamh, 0);
+	printf("pam_open_session: %s (%d)\n", pam_strerror(pamh, r), r);
+	if (r == PAM_SUCCESS)
+		(void)pam_close_session(pamh, 0);
+	return r;
+}
 
 /*
  * libpam's pam_syslog() ends in syslog(), which glibc's fortified headers
@@ -126,7 +172,7 @@ main(int argc, char **argv)
 	pam_handle_t *pamh = NULL;
 	const void *user = NULL;
 	const char *between;
-	int r = PAM_SYSTEM_ERR, i, repeat = 1, acct = 0;
+	int r = PAM_SYSTEM_ERR, i, repeat = 1, acct = 0, ssh = 0;
 	long rss[2] = { 0, 0 };
 
 	if (argc < 5) {
@@ -142,6 +188,8 @@ main(int argc, char **argv)
 	for (i = 5; i < argc; i++) {
 		if (strcmp(argv[i], "acct") == 0)
 			acct = 1;
+		else if (strcmp(argv[i], "ssh") == 0)
+			ssh = 1;
 		else if (strcmp(argv[i], "repeat") == 0 && i + 1 < argc)
 			repeat = atoi(argv[++i]);
 	}
@@ -156,6 +204,11 @@ main(int argc, char **argv)
 		    &pamh);
 		if (r != PAM_SUCCESS)
 			return fprintf(stderr, "pam_start_confdir: %d\n", r), r;
+		if (ssh) {
+			r = ssh_stages(pamh);
+			pam_end(pamh, r);
+			continue;
+		}
 		r = pam_authenticate(pamh, 0);
 		if (repeat == 1)
 			printf("pam_authenticate: %s (%d)\n",

@@ -326,3 +326,46 @@ stop_ocsp() {
 	kill "$OCSP_PID" 2> /dev/null
 	wait "$OCSP_PID" 2> /dev/null
 }
+
+# start_sshd DIR PORT UID: OpenSSH's sshd (-D -e) on 127.0.0.1:PORT with
+# DIR/sshd_config, run as UID: not root, so that OpenSSH needs no
+# /run/sshd (it can then log in UID only).  Its PAM services come from
+# DIR/pam.d (pam_wrapper), its users from DIR/passwd and DIR/group
+# (nss_wrapper); nothing of the caller's environment reaches it.  Log:
+# DIR/sshd.log (the module's pam_syslog lines too).  Missing OpenSSH or
+# wrappers are a failure, not a skip: scripts/deps.sh installs them.
+SSHD=${SSHD:-/usr/sbin/sshd}
+px_lib() { ls /usr/lib/*/"$1" /usr/lib/"$1" 2> /dev/null | head -1; }
+start_sshd() {
+	local d=$1 port=$2 uid=$3 pw nw asan
+	pw=$(px_lib libpam_wrapper.so) nw=$(px_lib libnss_wrapper.so)
+	if [ ! -x "$SSHD" ] || [ -z "$pw" ] || [ -z "$nw" ] ||
+		! command -v setpriv > /dev/null; then
+		echo "Bail out! sshd, libpam_wrapper, libnss_wrapper or setpriv missing (run scripts/deps.sh)"
+		exit 1
+	fi
+	SSHD_DIR=$d SSHD_UID=$uid
+	# An ASan build of the module needs the runtime first in sshd (not
+	# built with it); sshd's own allocations are not ours to leak-check.
+	asan=$(ldd "${PX_MODULE:-/dev/null}" 2> /dev/null | awk '/libasan/ { print $3 }')
+	: > "$d/sshd.log"
+	chown "$uid:$uid" "$d/sshd.log"
+	setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+		env -i PATH=/usr/bin:/bin LD_PRELOAD="${asan:+$asan }$pw $nw" \
+		ASAN_OPTIONS=detect_leaks=0 PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR="$d/pam.d" PAM_WRAPPER_DEBUGLEVEL=2 \
+		NSS_WRAPPER_PASSWD="$d/passwd" NSS_WRAPPER_GROUP="$d/group" \
+		"$SSHD" -D -e -f "$d/sshd_config" 2>> "$d/sshd.log" &
+	px_pids="$px_pids $!"
+	wait_port "$port"
+}
+
+# pam_wrapper copies the service directory to /tmp/pam.? for each process
+# (62 slots) and sshd's children skip the destructor that removes it: with
+# no login under way, every copy of SSHD_UID's is an orphan.
+sshd_pam_cleanup() {
+	[ -n "${SSHD_UID:-}" ] || return 0
+	find /tmp -maxdepth 1 -name 'pam.?' -type d -user "$SSHD_UID" \
+		-exec rm -rf {} + 2> /dev/null
+	return 0
+}

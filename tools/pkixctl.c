@@ -18,6 +18,7 @@
 #include "../common/util.h"
 #include "../pkix/pkix.h"
 #include "../pkix/trust.h"
+#include "sshkeys.h"
 
 #define TRACE_MAX 4096 /* lines kept for --json */
 
@@ -52,6 +53,8 @@ static void __attribute__((noreturn)) usage(int status)
 	    "                        invalidate every process's cached objects\n"
 	    "  rehash [--show]       compile the trust directories now, or show\n"
 	    "                        the compiled trust store's state\n"
+	    "  ssh-keys USER [KEYTYPE KEY]\n"
+	    "                        OpenSSH keys of USER's valid certificates\n"
 	    "\n"
 	    "global options: --config FILE, --debug, --time EPOCH|+SECS|-SECS\n"
 	    "\n"
@@ -905,6 +908,8 @@ main(int argc, char **argv)
 		return cmd_map(argc, argv, config_path);
 	if (strcmp(argv[0], "rehash") == 0)
 		return cmd_rehash(argc, argv, config_path);
+	if (strcmp(argv[0], "ssh-keys") == 0)
+		return px_cmd_ssh_keys(argc, argv, config_path, clock_now);
 	fprintf(stderr, "pkixctl: unknown command '%s'\n", argv[0]);
 	usage(EX_USAGE);
 }

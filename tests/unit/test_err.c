@@ -164,6 +164,18 @@ test_pam_acct_codes(void **state)
 	    px_pam_code(PX_STAGE_ACCT, PX_ERR_NOT_FOUND), PAM_PERM_DENIED);
 }
 
+static void
+test_pam_session_codes(void **state)
+{
+	int i;
+
+	/* pam_sm_open_session(3): a session is opened or refused. */
+	assert_int_equal(px_pam_code(PX_STAGE_SESSION, 0), PAM_SUCCESS);
+	for (i = -1; i > PX_ERR_LAST - 5; i--)
+		assert_int_equal(px_pam_code(PX_STAGE_SESSION, i),
+		    i == PX_ERR_NOMEM ? PAM_BUF_ERR : PAM_SESSION_ERR);
+}
+
 int
 main(void)
 {
@@ -173,6 +185,7 @@ main(void)
 		cmocka_unit_test(test_pam_every_code_every_stage),
 		cmocka_unit_test(test_pam_auth_codes),
 		cmocka_unit_test(test_pam_acct_codes),
+		cmocka_unit_test(test_pam_session_codes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
