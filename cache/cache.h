@@ -241,6 +241,18 @@ int px_cache_resync_set(struct px_cache *cache, time_t t) PX_WUR;
 struct x509_st;
 int px_ldap_map_user(const struct px_config *cfg, const char *user,
     struct x509_st *cert, char *out, size_t outlen) PX_WUR;
+/*
+ * The certificates of user's LDAP entry (userCertificate;binary, found by
+ * ldap_user_base and ldap_user_filter), fetched by the retrieval helper;
+ * values that are no certificate are left out.  Returns 0 with *certsp
+ * (caller frees with sk_X509_pop_free; none is no error), PX_ERR_NOT_FOUND
+ * (no such entry) or a retrieval error.
+ */
+#define PX_USER_CERTS_MAX 64         /* certificates of one entry */
+#define PX_USER_CERT_MAX (64 * 1024) /* bytes of one */
+struct stack_st_X509;
+int px_ldap_certs_of_user(const struct px_config *cfg, const char *user,
+    struct stack_st_X509 **certsp) PX_WUR;
 
 /* Empties the process-wide memory cache (a module being unloaded). */
 void px_mem_flush_all(void);

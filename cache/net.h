@@ -26,5 +26,10 @@ int px_cache_fetch_now(struct px_cache *c, const char *key, enum px_kind kind,
 struct x509_st;
 int px_net_map_user(const struct px_config *cfg, const char *user,
     struct x509_st *cert, char *out, size_t outlen) PX_WUR;
+/* The certificates of user's LDAP entry, each given to each() (see
+ * px_ldap_user_certs()). */
+int px_net_user_certs(const struct px_config *cfg, const char *user,
+    int (*each)(void *arg, const unsigned char *der, size_t len),
+    void *arg) PX_WUR;
 
 #endif

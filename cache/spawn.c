@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
@@ -248,6 +249,8 @@ struct spawn_answer {
 	const unsigned char *object; /* into the reply buffer */
 	size_t object_len;
 	char user[256];
+	STACK_OF(X509) *certs; /* user-certs: the certificates, when set */
+	size_t ncerts;         /* seen, parsed or not */
 };
 
 static int
@@ -280,6 +283,27 @@ spawn_answer_rec(
 	else if (strcmp(tag, "object") == 0) {
 		a->object = val;
 		a->object_len = len;
+	} else if (strcmp(tag, "cert") == 0 && a->certs != NULL) {
+		/* At most as many as the LDAP side lists; each parsed here,
+		 * and what does not parse is left out (and said). */
+		const unsigned char *p = val;
+		X509 *x = NULL;
+
+		if (++a->ncerts > PX_USER_CERTS_MAX)
+			return PX_ERR_TOO_BIG;
+		if (len > PX_USER_CERT_MAX ||
+		    (x = d2i_X509(NULL, &p, (long)len)) == NULL ||
+		    p != val + len) {
+			X509_free(x);
+			ERR_clear_error();
+			px_warn("LDAP user certificates: a value that is no "
+			        "certificate; left out");
+			return 0;
+		}
+		if (!sk_X509_push(a->certs, x)) {
+			X509_free(x);
+			return PX_ERR_NOMEM;
+		}
 	} else if (strcmp(tag, "user") == 0) {
 		if (len == 0 || len >= sizeof(a->user))
 			return PX_ERR_BAD_FORMAT;
@@ -295,9 +319,12 @@ static int
 spawn_ask(const struct px_config *cfg, struct px_proto *req, int lockfd,
     long deadline_ms, struct px_proto *reply, struct spawn_answer *a)
 {
+	STACK_OF(X509) *certs;
 	int r;
 
+	certs = a->certs; /* what the caller asked to collect */
 	memset(a, 0, sizeof(*a));
+	a->certs = certs;
 	reply->max = (size_t)cfg->max_object_size + 1024 * 1024;
 	if ((r = px_spawn_run(cfg, req, lockfd, deadline_ms, reply)) != 0)
 		return r;
@@ -317,7 +344,7 @@ px_spawn_fetch(struct px_cache *c, const struct px_job *job, struct entry *e,
 {
 	struct px_proto req = { NULL, 0, 0, 64 * 1024 * 1024, 0 };
 	struct px_proto reply = { NULL, 0, 0, 0, 0 };
-	struct spawn_answer a;
+	struct spawn_answer a = { 0 };
 	const struct px_validator *v = job->v;
 	struct px_vspec spec;
 	struct entry n;
@@ -437,7 +464,7 @@ px_ldap_map_user(const struct px_config *cfg, const char *user, X509 *cert,
 {
 	struct px_proto req = { NULL, 0, 0, 1024 * 1024, 0 };
 	struct px_proto reply = { NULL, 0, 0, 0, 0 };
-	struct spawn_answer a;
+	struct spawn_answer a = { 0 };
 	unsigned char *der = NULL;
 	long budget = (long)cfg->url_timeout * 1000;
 	int len, r;
@@ -459,6 +486,36 @@ px_ldap_map_user(const struct px_config *cfg, const char *user, X509 *cert,
 	}
 out:
 	OPENSSL_free(der);
+	px_proto_free(&req);
+	px_proto_free(&reply);
+	return r;
+}
+
+int
+px_ldap_certs_of_user(
+    const struct px_config *cfg, const char *user, STACK_OF(X509) **certsp)
+{
+	struct px_proto req = { NULL, 0, 0, 1024 * 1024, 0 };
+	struct px_proto reply = { NULL, 0, 0, 0, 0 };
+	struct spawn_answer a = { 0 };
+	long budget = (long)cfg->url_timeout * 1000;
+	int r;
+
+	*certsp = NULL;
+	px_proto_puts(&req, "magic", PX_PROTO_MAGIC);
+	px_proto_puts(&req, "mode", "user-certs");
+	px_proto_puts(&req, "user", user);
+	px_proto_putnum(&req, "budget", budget);
+	if ((a.certs = sk_X509_new_null()) == NULL) {
+		px_proto_free(&req);
+		return PX_ERR_NOMEM;
+	}
+	r = spawn_ask(cfg, &req, -1, px_now_ms() + budget, &reply, &a);
+	if (r == 0) {
+		*certsp = a.certs;
+		a.certs = NULL;
+	}
+	sk_X509_pop_free(a.certs, X509_free);
 	px_proto_free(&req);
 	px_proto_free(&reply);
 	return r;

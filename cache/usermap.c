@@ -91,3 +91,41 @@ out:
 	free(issuer);
 	return r;
 }
+
+int
+px_net_user_certs(const struct px_config *cfg, const char *user,
+    int (*each)(void *arg, const unsigned char *der, size_t len), void *arg)
+{
+	struct px_ldap_user_request req;
+	struct px_ldap_response resp;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	req.conn.server = cfg->ldap_server;
+	req.conn.max_size = 1024 * 1024;
+	req.conn.timeout_ms = (long)cfg->url_timeout * 1000;
+	req.conn.nocanon = cfg->ldap_sasl_nocanon;
+	if (geteuid() == 0) {
+		req.conn.keytab = cfg->ldap_keytab != NULL ? cfg->ldap_keytab
+		                                           : "/etc/krb5.keytab";
+		req.conn.principal = cfg->ldap_principal;
+	}
+	req.base = cfg->ldap_user_base;
+	req.filter = cfg->ldap_user_filter;
+	req.user = user;
+	req.each = each;
+	req.each_arg = arg;
+	r = px_ldap_user_certs(&req, &resp);
+	if (resp.fallback[0] != '\0')
+		px_warn("LDAP user certificates: %s; used %s", resp.fallback,
+		    resp.bind[0] != '\0' ? resp.bind : "no bind");
+	px_trace("ldap user certificates %s bind=%s ms=%ld result=%s",
+	    resp.server[0] != '\0'         ? resp.server
+	        : cfg->ldap_server != NULL ? cfg->ldap_server
+	                                   : "(SRV)",
+	    resp.bind[0] != '\0' ? resp.bind : "none", resp.ms,
+	    r == 0 ? "found" : px_strerror(r));
+	if (r != 0 && resp.errmsg[0] != '\0')
+		px_info("LDAP user certificates: %s", resp.errmsg);
+	return r;
+}

@@ -284,6 +284,23 @@ fetch_map_user(const struct px_config *cfg, const struct request *q)
 	return r;
 }
 
+static int
+fetch_put_cert(void *arg, const unsigned char *der, size_t len)
+{
+	px_proto_put(&answer, "cert", der, len);
+	return 0;
+}
+
+/* user-certs: the user's LDAP certificates, as they are (the caller
+ * parses and validates them). */
+static int
+fetch_user_certs(const struct px_config *cfg, const struct request *q)
+{
+	if (!q->have_user || q->user[0] == '\0')
+		return PX_ERR_BAD_FORMAT;
+	return px_net_user_certs(cfg, q->user, fetch_put_cert, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -324,6 +341,10 @@ main(int argc, char **argv)
 	alarm((unsigned)cfg->background_timeout + 5);
 	if (strcmp(q.mode, "map-user") == 0) {
 		r = fetch_map_user(cfg, &q);
+		goto out;
+	}
+	if (strcmp(q.mode, "user-certs") == 0) {
+		r = fetch_user_certs(cfg, &q);
 		goto out;
 	}
 	if (strcmp(q.mode, "fetch") != 0 || q.url[0] == '\0' || q.kind == 0) {

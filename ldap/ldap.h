@@ -68,6 +68,10 @@ struct px_ldap_user_request {
 	size_t cert_len;
 	const char *serial; /* decimal, for the reverse lookup */
 	const char *issuer; /* RFC 4514, for the reverse lookup */
+	/* Listing (px_ldap_user_certs()): called for each value of the
+	 * user's userCertificate;binary; a non-zero return stops. */
+	int (*each)(void *arg, const unsigned char *der, size_t len);
+	void *each_arg;
 };
 
 /*
@@ -78,5 +82,15 @@ struct px_ldap_user_request {
  */
 int px_ldap_user(const struct px_ldap_user_request *req,
     struct px_ldap_response *resp, char *user, size_t ulen);
+
+/*
+ * The certificates of user's entry (req->user, req->each set; req->cert
+ * unused): each value of its userCertificate;binary, at most
+ * PX_LDAP_USER_CERTS_MAX.  Returns 0 (none is no error), PX_ERR_NOT_FOUND
+ * (no entry), PX_ERR_INVALID_ARG (several entries) or as px_ldap_fetch().
+ */
+#define PX_LDAP_USER_CERTS_MAX 64
+int px_ldap_user_certs(
+    const struct px_ldap_user_request *req, struct px_ldap_response *resp);
 
 #endif

@@ -22,6 +22,7 @@
 #include <sasl/sasl.h>
 
 #include "../common/err.h"
+#include "../common/log.h"
 #include "ldap.h"
 
 enum bind_kind { BIND_GSSAPI, BIND_ANON_V3, BIND_ANON_V2 };
@@ -585,6 +586,30 @@ has_cert(LDAP *ld, LDAPMessage *e, const struct px_ldap_user_request *req)
 	return found;
 }
 
+/* Each userCertificate;binary value of e, for px_ldap_user_certs(). */
+static int
+list_certs(LDAP *ld, LDAPMessage *e, const struct px_ldap_user_request *req)
+{
+	struct berval **vals;
+	int i, r = 0;
+
+	if ((vals = ldap_get_values_len(ld, e, "userCertificate;binary")) ==
+	    NULL)
+		return 0;
+	for (i = 0; vals[i] != NULL && r == 0; i++) {
+		if (i == PX_LDAP_USER_CERTS_MAX) {
+			px_warn("LDAP: more than %d certificates in the user's "
+			        "entry: only the first %d are used",
+			    PX_LDAP_USER_CERTS_MAX, PX_LDAP_USER_CERTS_MAX);
+			break;
+		}
+		r = req->each(req->each_arg,
+		    (const unsigned char *)vals[i]->bv_val, vals[i]->bv_len);
+	}
+	ldap_value_free_len(vals);
+	return r;
+}
+
 static int
 user_on_server(const char *uri, const struct px_ldap_user_request *req,
     long deadline, struct px_ldap_response *resp, char *user, size_t ulen)
@@ -655,7 +680,9 @@ user_on_server(const char *uri, const struct px_ldap_user_request *req,
 				r = PX_ERR_INVALID_ARG;
 				break;
 			}
-			if (has_cert(ld, e, req))
+			if (req->each != NULL)
+				r = list_certs(ld, e, req);
+			else if (has_cert(ld, e, req))
 				r = 0;
 			continue;
 		}
@@ -716,7 +743,8 @@ px_ldap_user(const struct px_ldap_user_request *req,
 	memset(resp, 0, sizeof(*resp));
 	if (user != NULL && ulen > 0)
 		user[0] = '\0';
-	if (req->base == NULL || req->filter == NULL || req->cert == NULL) {
+	if (req->base == NULL || req->filter == NULL ||
+	    (req->cert == NULL && req->each == NULL)) {
 		snprintf(resp->errmsg, sizeof(resp->errmsg),
 		    "ldap_user_base and ldap_user_filter are needed");
 		return PX_ERR_INVALID_ARG;
@@ -729,4 +757,15 @@ px_ldap_user(const struct px_ldap_user_request *req,
 	r = each_server(req->conn.server, "ldap", user_one, &a, resp);
 	resp->ms = now_ms() - t0;
 	return r;
+}
+
+int
+px_ldap_user_certs(
+    const struct px_ldap_user_request *req, struct px_ldap_response *resp)
+{
+	if (req->user == NULL || req->each == NULL) {
+		memset(resp, 0, sizeof(*resp));
+		return PX_ERR_INVALID_ARG;
+	}
+	return px_ldap_user(req, resp, NULL, 0);
 }

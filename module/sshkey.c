@@ -23,6 +23,7 @@
 #include <openssl/obj_mac.h>
 #include <openssl/x509.h>
 
+#include "../cache/cache.h"
 #include "../common/conf.h"
 #include "../common/log.h"
 #include "../common/util.h"
@@ -554,6 +555,66 @@ out:
 	return r;
 }
 
+/*
+ * With mapping = ldap: the certificates of the user's entry too
+ * (userCertificate;binary, through the retrieval helper), after the
+ * folder's, within the same cap.  An entry that cannot be read leaves the
+ * folder's certificates usable (logged); no entry is no certificate.
+ */
+static int
+sshkey_ldap_certs(
+    const struct px_config *cfg, const char *user, struct px_ssh_certs *c)
+{
+	STACK_OF(X509) *certs = NULL;
+	struct px_ssh_cert *sc;
+	const char *why;
+	X509 *x;
+	size_t i;
+	int r;
+
+	for (i = 0; i < cfg->n_mapping; i++)
+		if (cfg->mapping[i].kind == PX_MAP_LDAP)
+			break;
+	if (i == cfg->n_mapping)
+		return 0;
+	if ((r = px_ldap_certs_of_user(cfg, user, &certs)) != 0) {
+		if (r == PX_ERR_NOMEM)
+			return r;
+		px_notice(
+		    "%s: LDAP certificates not read: %s", user, px_strerror(r));
+		return 0;
+	}
+	if (c->v == NULL &&
+	    (c->v = calloc(PX_SSH_CERTS_MAX, sizeof(*c->v))) == NULL) {
+		sk_X509_pop_free(certs, X509_free);
+		return PX_ERR_NOMEM;
+	}
+	while ((x = sk_X509_shift(certs)) != NULL) {
+		if (c->n == PX_SSH_CERTS_MAX) {
+			px_warn("%s: more than %d certificates: the LDAP "
+			        "entry's rest left out",
+			    user, PX_SSH_CERTS_MAX);
+			X509_free(x);
+			break;
+		}
+		sc = &c->v[c->n];
+		memset(sc, 0, sizeof(*sc));
+		if ((r = px_ssh_key_from_pkey(
+		         X509_get0_pubkey(x), &sc->key, &why)) != 0) {
+			px_notice("%s: an LDAP certificate: %s; skipped", user,
+			    why != NULL ? why : px_strerror(r));
+			X509_free(x);
+			if (r == PX_ERR_NOMEM)
+				break;
+			continue;
+		}
+		sc->cert = x;
+		c->n++;
+	}
+	sk_X509_pop_free(certs, X509_free);
+	return r == PX_ERR_NOMEM ? r : 0;
+}
+
 int
 px_ssh_user_certs(
     const struct px_config *cfg, const char *user, struct px_ssh_certs **certsp)
@@ -660,6 +721,8 @@ px_ssh_user_certs(
 			c->n++;
 	}
 done:
+	if ((r = sshkey_ldap_certs(cfg, user, c)) != 0)
+		goto out;
 	*certsp = c;
 	c = NULL;
 	r = 0;
