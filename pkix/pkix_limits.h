@@ -13,6 +13,11 @@
 /* Issuers that one certificate may have: each one that X509_check_issued()
  * accepts is followed, so this is the branching of the search. */
 #define PX_MAX_ISSUER_CANDIDATES 8
+/* A CRL signed by another certificate of its CA (RFC 5280 6.3.3 (f)): the
+ * signers tried per CRL, and how deep a signer's own revocation check may
+ * again need one (each level validates a path and checks revocation). */
+#define PX_MAX_CRL_SIGNERS 8
+#define PX_MAX_CRL_SIGNER_DEPTH 2
 /* X509_check_issued() calls per verification (every step, every pool). */
 #define PX_MAX_ISSUER_CHECKS 1024
 

@@ -559,7 +559,16 @@ struct rev {
 	struct px_budget budget;
 	const unsigned char *stapled; /* the leaf's stapled OCSP response */
 	size_t stapled_len;
-	int path_only; /* px_verify_path(): no revocation checks */
+	int path_only;    /* px_verify_path(): no revocation checks */
+	X509 *anchor;     /* of the chain whose revocation is being checked */
+	int signer_depth; /* CRL signers being checked (crl_other_signer) */
+	/* CRL signers judged in this verification: each path validated and
+	 * checked once. */
+	struct {
+		X509 *x, *anchor;
+		int ok;
+	} signers[PX_MAX_CRL_SIGNERS];
+	int n_signers;
 };
 
 static const char *
@@ -583,6 +592,108 @@ note(char *buf, size_t len, const char *label, const char *why)
  * Whether c can serve for cert issued by issuer at now.  Returns 1 or 0,
  * recording the first reason against it in why.
  */
+static int check_chain(struct rev *v, struct chain *ch, struct outcome *o);
+
+/*
+ * Whether x, a certificate of the stores that signed a CRL, may be
+ * trusted for it: a path from x to the anchor of the chain being checked
+ * validates, and no certificate of it is revoked or of unknown status
+ * (checked by the same rules, root down; a signer's own check that needs
+ * another signer counts against PX_MAX_CRL_SIGNER_DEPTH, so no loop).
+ */
+static int
+crl_signer_trusted(struct rev *v, X509 *x)
+{
+	struct build *b = NULL;
+	struct chain path;
+	struct outcome o;
+	X509 *anchor = v->anchor;
+	int i, ok = 0;
+
+	for (i = 0; i < v->n_signers; i++)
+		if (v->signers[i].x == x && v->signers[i].anchor == anchor)
+			return v->signers[i].ok;
+	if (v->signer_depth >= PX_MAX_CRL_SIGNER_DEPTH ||
+	    (b = calloc(1, sizeof(*b))) == NULL)
+		return 0;
+	b->pools[0] = v->px->st.roots;
+	b->pools[1] = v->px->st.intermediates;
+	b->st = &v->px->st;
+	path.c[0] = x;
+	path.n = 1;
+	v->signer_depth++;
+	if (extend(b, &path) == 0)
+		for (i = 0; i < b->n && !ok; i++) {
+			if (X509_cmp(b->chains[i].c[b->chains[i].n - 1],
+			        anchor) != 0)
+				continue;
+			if (check_chain(v, &b->chains[i], &o) == 0)
+				ok = o.r == 0 && !o.unknown;
+			outcome_clear(&o);
+		}
+	v->signer_depth--;
+	v->anchor = anchor;
+	free(b);
+	if (v->n_signers < PX_MAX_CRL_SIGNERS) {
+		v->signers[v->n_signers].x = x;
+		v->signers[v->n_signers].anchor = anchor;
+		v->signers[v->n_signers++].ok = ok;
+	}
+	return ok;
+}
+
+/*
+ * RFC 5280 6.3.3 (f): a CRL whose issuer is the certificate's issuer, signed
+ * by another certificate of that CA (a key rollover's, new-with-old or
+ * old-with-new, or a certificate that only signs CRLs): each certificate
+ * of the stores with the CRL's issuer name, cRLSign and the CRL's key is
+ * tried.  Returns 1 with msg naming the one used, else 0.
+ */
+static int
+crl_other_signer(
+    struct rev *v, const struct px_crl *c, X509 *issuer, char *msg, size_t len)
+{
+	STACK_OF(X509) *pools[2] = { v->px->st.roots, v->px->st.intermediates };
+	X509 *x;
+	char *name;
+	int i, j, tried = 0;
+
+	if (v->anchor == NULL)
+		return 0;
+	px_store_want_name(&v->px->st, c->issuer);
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < sk_X509_num(pools[i]); j++) {
+			x = sk_X509_value(pools[i], j);
+			if (X509_cmp(x, issuer) == 0 ||
+			    X509_NAME_cmp(
+			        X509_get_subject_name(x), c->issuer) != 0 ||
+			    px_crl_check_issuer(c, x) != 0)
+				continue;
+			if (++tried > PX_MAX_CRL_SIGNERS)
+				return 0;
+			if (!crl_signer_trusted(v, x)) {
+				px_trace("%s %s: signed by another certificate "
+				         "of the CA (serial %s), which is not "
+				         "valid to the same trust anchor, or "
+				         "not known good",
+				    origin(c), c->label,
+				    (name = px_serial_str(x)) != NULL ? name
+				                                      : "?");
+				free(name);
+				continue;
+			}
+			name = px_serial_str(x);
+			snprintf(msg, len,
+			    "signed by another certificate of the CA (serial "
+			    "%s)",
+			    name != NULL ? name : "?");
+			free(name);
+			px_trace("%s %s: %s", origin(c), c->label, msg);
+			return 1;
+		}
+	return 0;
+}
+
 static int
 crl_usable(struct rev *v, const struct px_crl *c, X509 *cert, X509 *issuer,
     char *why, size_t len)
@@ -605,9 +716,18 @@ crl_usable(struct rev *v, const struct px_crl *c, X509 *cert, X509 *issuer,
 	f = px_memo_get(v->px->memo, issuer, &tmp);
 	r = px_crl_check_issuer_spki(c, issuer, f->spki_ok ? f->spki : NULL);
 	px_cert_facts_clear(&tmp);
-	if (r != 0) {
+	/* Seed 003's rule first (the issuer's own key), then RFC 5280's:
+	 * another certificate of the same CA, valid to the same anchor. */
+	if (r != 0 && crl_other_signer(v, c, issuer, msg, sizeof(msg)))
+		r = 0;
+	else if (r != 0) {
 		snprintf(msg, sizeof(msg),
-		    "not signed by the issuer's key (%s)", px_strerror(r));
+		    "%s, nor by another valid certificate "
+		    "of the CA that may sign CRLs",
+		    r == PX_ERR_WRONG_USAGE
+		        ? "the issuer's certificate may not sign CRLs (its "
+		          "keyUsage lacks cRLSign)"
+		        : "not signed by the issuer's key");
 		note(why, len, c->label, msg);
 		px_trace("%s %s: skipped: %s", origin(c), c->label, msg);
 		return 0;
@@ -700,10 +820,13 @@ validate_crl(void *arg, const unsigned char *der, size_t len,
 		r = PX_ERR_UNSUPPORTED;
 		goto out;
 	}
-	if (signer != NULL)
-		r = px_crl_check_issuer(c, signer);
-	else
+	/* The issuer's key, else another certificate of the stores with the
+	 * CRL's name and cRLSign: which of them may be trusted for the CRL
+	 * is decided when it is used (crl_other_signer()). */
+	if (signer == NULL || px_crl_check_issuer(c, signer) != 0)
 		r = any_issuer(cc->px, c, &signer);
+	else
+		r = 0;
 	if (r != 0)
 		goto out;
 	info->this_update = c->this_update;
@@ -1572,6 +1695,7 @@ check_chain(struct rev *v, struct chain *ch, struct outcome *o)
 	}
 	if (v->path_only)
 		return 0;
+	v->anchor = ch->c[ch->n - 1];
 	/* Seed 003: revocation is checked from the root down to the leaf. */
 	for (i = ch->n - 2; i >= 0; i--) {
 		s = check_revocation(
@@ -1927,11 +2051,17 @@ verify_run(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 	struct chain path;
 	struct outcome o, best;
 	struct px_result *res = NULL;
-	struct rev v = { px, now, { 0, 0 }, stapled, stapled_len, path_only };
+	struct rev v;
 	STACK_OF(X509) *fetched = NULL;
 	int i, r, lim, best_i = 0;
 
 	*resp = NULL;
+	memset(&v, 0, sizeof(v));
+	v.px = px;
+	v.now = now;
+	v.stapled = stapled;
+	v.stapled_len = stapled_len;
+	v.path_only = path_only;
 	px_budget_init(&v.budget, px->cfg);
 	memset(&best, 0, sizeof(best));
 	memset(&o, 0, sizeof(o));
