@@ -20,9 +20,11 @@
 #include "../cache/cache.h"
 #include "../common/log.h"
 #include "../common/util.h"
+#include "../pkix/pkix.h"
 #include "module.h"
 
 #define PX_MAP_FILE_MAX (1024 * 1024)
+#define PX_MAP_CERT_FILE_MAX (64 * 1024)
 
 int
 px_user_name_ok(const char *name)
@@ -137,38 +139,19 @@ map_san(X509 *cert, int upn, const char *realms, char *out, size_t outlen)
 	return ok;
 }
 
-/*
- * file:PATH — lines "USER sha256:HEX" or "USER subject:DN" (RFC 4514, as
- * pkixctl prints subjects); '#' starts a comment.  The file must be root's
- * (or the caller's) and not writable by others.
- */
-static int
-map_file(X509 *cert, const char *path, char *out, size_t outlen)
+int
+px_map_file_lines(const char *path,
+    int (*fn)(void *arg, const char *user, const char *what), void *arg)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	char fp[2 * EVP_MAX_MD_SIZE + 1], *text = NULL, *line, *save = NULL;
-	char *user, *what, *subject = NULL, *data;
-	unsigned int n = 0, i;
+	char *text = NULL, *line, *save = NULL, *user, *what;
 	size_t len;
-	long sl;
-	BIO *bio;
-	int ok = 0;
+	int r;
 
-	if (px_read_file(path, PX_MAP_FILE_MAX,
-	        PX_READ_NOFOLLOW | PX_READ_TRUSTED, &text, &len) != 0)
-		return 0;
-	if (X509_digest(cert, EVP_sha256(), md, &n) != 1)
-		goto out;
-	for (i = 0; i < n; i++)
-		snprintf(fp + 2 * i, 3, "%02x", md[i]);
-	if ((bio = BIO_new(BIO_s_mem())) != NULL) {
-		if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
-		        XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
-		    (sl = BIO_get_mem_data(bio, &data)) > 0)
-			subject = strndup(data, (size_t)sl);
-		BIO_free(bio);
-	}
-	for (line = strtok_r(text, "\n", &save); line != NULL && !ok;
+	if ((r = px_read_file(path, PX_MAP_FILE_MAX,
+	         PX_READ_NOFOLLOW | PX_READ_TRUSTED, &text, &len)) != 0)
+		return r;
+	r = 0;
+	for (line = strtok_r(text, "\n", &save); line != NULL && r == 0;
 	     line = strtok_r(NULL, "\n", &save)) {
 		while (isspace((unsigned char)*line))
 			line++;
@@ -183,18 +166,98 @@ map_file(X509 *cert, const char *path, char *out, size_t outlen)
 		len = strlen(what);
 		while (len > 0 && isspace((unsigned char)what[len - 1]))
 			what[--len] = '\0';
-		if ((strncasecmp(what, "sha256:", 7) == 0 &&
-		        strcasecmp(what + 7, fp) == 0) ||
-		    (subject != NULL && strncmp(what, "subject:", 8) == 0 &&
-		        strcmp(what + 8, subject) == 0))
-			ok = take((const unsigned char *)user,
-			    (int)strlen(user), out, outlen);
+		r = fn(arg, user, what);
 	}
-out:
-	free(subject);
 	free(text);
+	return r;
+}
+
+struct map_file_arg {
+	X509 *cert;
+	char fp[2 * EVP_MAX_MD_SIZE + 1];
+	char *subject;
+	char *out;
+	size_t outlen;
+};
+
+/* Whether the certificate file at path (cert:PATH) holds cert first. */
+static int
+map_file_cert(X509 *cert, const char *path)
+{
+	STACK_OF(X509) *certs = NULL;
+	char *buf = NULL;
+	size_t len;
+	int same = 0;
+
+	if (path[0] != '/' ||
+	    px_read_file(path, PX_MAP_CERT_FILE_MAX,
+	        PX_READ_NOFOLLOW | PX_READ_TRUSTED, &buf, &len) != 0)
+		return 0;
+	if (px_certs_parse((unsigned char *)buf, len, &certs) == 0)
+		same = X509_cmp(sk_X509_value(certs, 0), cert) == 0;
+	sk_X509_pop_free(certs, X509_free);
+	free(buf);
+	return same;
+}
+
+static int
+map_file_line(void *arg, const char *user, const char *what)
+{
+	struct map_file_arg *a = arg;
+
+	if ((strncasecmp(what, "sha256:", 7) == 0 &&
+	        strcasecmp(what + 7, a->fp) == 0) ||
+	    (a->subject != NULL && strncmp(what, "subject:", 8) == 0 &&
+	        strcmp(what + 8, a->subject) == 0) ||
+	    (strncmp(what, "cert:", 5) == 0 &&
+	        map_file_cert(a->cert, what + 5)))
+		return take((const unsigned char *)user, (int)strlen(user),
+		           a->out, a->outlen)
+		    ? 1
+		    : 0;
+	return 0;
+}
+
+/*
+ * file:PATH — lines "USER sha256:HEX", "USER subject:DN" (RFC 4514, as
+ * pkixctl prints subjects) or "USER cert:/PATH" (a certificate file, PEM or
+ * DER, its first certificate; root's or the caller's like the mapping
+ * file); '#' starts a comment.  The file must be root's (or the caller's)
+ * and not writable by others.
+ */
+static int
+map_file(X509 *cert, const char *path, char *out, size_t outlen)
+{
+	struct map_file_arg a;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	char *data;
+	long sl;
+	BIO *bio;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	a.cert = cert;
+	a.out = out;
+	a.outlen = outlen;
+	if (X509_digest(cert, EVP_sha256(), md, &n) != 1) {
+		ERR_clear_error();
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		snprintf(a.fp + 2 * i, 3, "%02x", md[i]);
+	if ((bio = BIO_new(BIO_s_mem())) != NULL) {
+		if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
+		        XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+		    (sl = BIO_get_mem_data(bio, &data)) > 0)
+			a.subject = strndup(data, (size_t)sl);
+		BIO_free(bio);
+	}
+	/* map_file_line() returns 1 at the first line that maps. */
+	r = px_map_file_lines(path, map_file_line, &a);
+	free(a.subject);
 	ERR_clear_error();
-	return ok;
+	return r == 1;
 }
 
 /* One method: 1 and *out set when it gives a user name. */

@@ -38,6 +38,14 @@ int px_map_user(const struct px_config *cfg, struct x509_st *cert,
 /* Whether name is acceptable as a login name (no '/', '*', '(', ')', '\',
  * ':', ',', control characters or spaces; at most 255 bytes). */
 int px_user_name_ok(const char *name);
+/*
+ * Calls fn(arg, USER, WHAT) for each line "USER WHAT" of a file: mapping
+ * file (comments and blank lines skipped; the file read as map_file()
+ * reads it).  fn returns 0 to go on; anything else stops and is returned.
+ * Returns 0, fn's value or a PX_ERR_* of reading the file.
+ */
+int px_map_file_lines(const char *path,
+    int (*fn)(void *arg, const char *user, const char *what), void *arg);
 
 /* ---- the card (module/card.c) ---- */
 struct px_card;

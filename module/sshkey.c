@@ -555,6 +555,69 @@ out:
 	return r;
 }
 
+struct sshkey_file_arg {
+	const char *user;
+	struct px_ssh_certs *c;
+	int r;
+};
+
+static int
+sshkey_file_line(void *arg, const char *user, const char *what)
+{
+	struct sshkey_file_arg *a = arg;
+	struct px_ssh_cert *sc;
+
+	if (strcmp(user, a->user) != 0 || strncmp(what, "cert:", 5) != 0)
+		return 0;
+	if (a->c->n == PX_SSH_CERTS_MAX) {
+		px_warn("%s: more than %d certificates: the file: mapping's "
+		        "rest left out",
+		    a->user, PX_SSH_CERTS_MAX);
+		return 1;
+	}
+	if (what[5] != '/') {
+		px_warn("%s: cert:%s is not an absolute path; skipped", a->user,
+		    what + 5);
+		return 0;
+	}
+	sc = &a->c->v[a->c->n];
+	if ((a->r = sshkey_load_one(what + 5, sc)) == PX_ERR_NOMEM)
+		return 1;
+	a->r = 0;
+	if (sc->cert != NULL)
+		a->c->n++;
+	return 0;
+}
+
+/*
+ * With a file: mapping, the certificate files its "USER cert:/PATH" lines
+ * name for the user, read as the folder's are.
+ */
+static int
+sshkey_file_certs(
+    const struct px_config *cfg, const char *user, struct px_ssh_certs *c)
+{
+	struct sshkey_file_arg a = { user, c, 0 };
+	size_t i;
+	int r;
+
+	for (i = 0; i < cfg->n_mapping; i++) {
+		if (cfg->mapping[i].kind != PX_MAP_FILE)
+			continue;
+		if (c->v == NULL &&
+		    (c->v = calloc(PX_SSH_CERTS_MAX, sizeof(*c->v))) == NULL)
+			return PX_ERR_NOMEM;
+		if ((r = px_map_file_lines(
+		         cfg->mapping[i].path, sshkey_file_line, &a)) < 0 &&
+		    r != PX_ERR_NOMEM)
+			px_notice("%s: cannot read: %s", cfg->mapping[i].path,
+			    px_strerror(r));
+		if (r == PX_ERR_NOMEM || a.r == PX_ERR_NOMEM)
+			return PX_ERR_NOMEM;
+	}
+	return 0;
+}
+
 /*
  * With mapping = ldap: the certificates of the user's entry too
  * (userCertificate;binary, through the retrieval helper), after the
@@ -721,7 +784,8 @@ px_ssh_user_certs(
 			c->n++;
 	}
 done:
-	if ((r = sshkey_ldap_certs(cfg, user, c)) != 0)
+	if ((r = sshkey_file_certs(cfg, user, c)) != 0 ||
+	    (r = sshkey_ldap_certs(cfg, user, c)) != 0)
 		goto out;
 	*certsp = c;
 	c = NULL;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "common/conf.h"
@@ -160,6 +161,8 @@ static void
 test_file(void **state)
 {
 	char dir[] = "/tmp/px-map.XXXXXX", path[300], line[400], fp[65];
+	char cpath[300];
+	X509 *other;
 	unsigned char md[32];
 	unsigned int n = 0, i;
 	X509 *x = cert("Card Holder", NULL, NULL);
@@ -186,6 +189,27 @@ test_file(void **state)
 	fclose(f);
 	assert_int_equal(px_map_user(cfg, x, NULL, out, sizeof(out)), 0);
 	assert_string_equal(out, "daemon");
+	/* cert:/PATH, a certificate file: its first certificate, compared
+	 * whole; a relative path and another certificate do not map. */
+	snprintf(cpath, sizeof(cpath), "%s/holder.pem", dir);
+	f = fopen(cpath, "w");
+	assert_non_null(f);
+	PEM_write_X509(f, x);
+	fclose(f);
+	chmod(cpath, 0644);
+	other = cert("Card Holder", NULL, NULL); /* same name, other key */
+	f = fopen(path, "w");
+	fprintf(f, "adm cert:holder.pem\nsys cert:%s\n", cpath);
+	fclose(f);
+	assert_int_equal(px_map_user(cfg, x, NULL, out, sizeof(out)), 0);
+	assert_string_equal(out, "sys");
+	assert_int_equal(px_map_user(cfg, other, NULL, out, sizeof(out)),
+	    PX_ERR_USER_UNKNOWN);
+	X509_free(other);
+	chmod(cpath, 0666); /* a certificate file others may write */
+	assert_int_equal(
+	    px_map_user(cfg, x, NULL, out, sizeof(out)), PX_ERR_USER_UNKNOWN);
+	unlink(cpath);
 	/* A file others may write is not trusted. */
 	chmod(path, 0666);
 	assert_int_equal(
