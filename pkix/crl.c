@@ -160,8 +160,10 @@ px_crl_rules(struct px_crl *c, const STACK_OF(X509_EXTENSION) *exts,
 	if (c->idp != NULL) {
 		if (c->idp->onlyattr > 0)
 			c->unusable = "CRL covers attribute certificates only";
-		else if (c->idp->onlysomereasons != NULL)
-			c->unusable = "CRL partitioned by reason (unsupported)";
+		else if (c->idp->onlysomereasons != NULL &&
+		    px_crl_reasons(c) == 0)
+			c->unusable =
+			    "CRL partitioned by reason, for no reason";
 		else if (c->idp->indirectCRL > 0)
 			c->unusable = "indirect CRL (unsupported)";
 		if (c->unusable != NULL)
@@ -403,13 +405,51 @@ px_crl_check_issuer_spki(
 	return 0;
 }
 
-/* Whether any name of one distribution point name equals one of the other. */
+/* ReasonFlags as a mask of 1 << code; NULL: every reason. */
+static unsigned int
+reason_bits(const ASN1_BIT_STRING *bs)
+{
+	unsigned int m = 0;
+	int i;
+
+	if (bs == NULL)
+		return PX_REASONS_ALL;
+	for (i = 1; i <= 8; i++)
+		if (ASN1_BIT_STRING_get_bit(bs, i))
+			m |= 1u << i;
+	return m & PX_REASONS_ALL;
+}
+
+unsigned int
+px_crl_reasons(const struct px_crl *c)
+{
+	return c->idp != NULL ? reason_bits(c->idp->onlysomereasons)
+	                      : PX_REASONS_ALL;
+}
+
+/* Whether a full name (a list) holds a name equal to g. */
+static int
+names_hold(const GENERAL_NAMES *names, const GENERAL_NAME *g)
+{
+	int i;
+
+	for (i = 0; i < sk_GENERAL_NAME_num(names); i++)
+		if (GENERAL_NAME_cmp(sk_GENERAL_NAME_value(names, i),
+		        (GENERAL_NAME *)g) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether a distribution point name (full, or relative: then dpname holds
+ * it resolved) and another, or a list of names (cRLIssuer), share a name.
+ */
 static int
 dpn_match(const DIST_POINT_NAME *a, const DIST_POINT_NAME *b)
 {
 	const DIST_POINT_NAME *t;
-	GENERAL_NAME *ga, *gb;
-	int i, j;
+	GENERAL_NAME *ga;
+	int i;
 
 	if (a->type == 1 && b->type == 1)
 		return X509_NAME_cmp(a->dpname, b->dpname) == 0;
@@ -427,23 +467,80 @@ dpn_match(const DIST_POINT_NAME *a, const DIST_POINT_NAME *b)
 				return 1;
 			continue;
 		}
-		for (j = 0; j < sk_GENERAL_NAME_num(b->name.fullname); j++) {
-			gb = sk_GENERAL_NAME_value(b->name.fullname, j);
-			if (GENERAL_NAME_cmp(ga, gb) == 0)
-				return 1;
-		}
+		if (names_hold(b->name.fullname, ga))
+			return 1;
 	}
 	return 0;
 }
 
+/* RFC 5280 6.3.3 (b)(2)(ii): the IDP's names against a DP's cRLIssuer. */
+static int
+dpn_match_issuer(const DIST_POINT_NAME *idp, const GENERAL_NAMES *issuer)
+{
+	GENERAL_NAME *g;
+	int i;
+
+	if (idp->type == 1) {
+		for (i = 0; i < sk_GENERAL_NAME_num(issuer); i++) {
+			g = sk_GENERAL_NAME_value(issuer, i);
+			if (g->type == GEN_DIRNAME &&
+			    X509_NAME_cmp(g->d.directoryName, idp->dpname) == 0)
+				return 1;
+		}
+		return 0;
+	}
+	for (i = 0; i < sk_GENERAL_NAME_num(idp->name.fullname); i++)
+		if (names_hold(
+		        issuer, sk_GENERAL_NAME_value(idp->name.fullname, i)))
+			return 1;
+	return 0;
+}
+
+/* The first name of a distribution point name, for messages. */
+static void
+dpn_str(const DIST_POINT_NAME *d, char *buf, size_t len)
+{
+	const GENERAL_NAME *g;
+	const X509_NAME *dn = NULL;
+	const ASN1_STRING *s = NULL;
+
+	snprintf(buf, len, "(none)");
+	if (d == NULL)
+		return;
+	if (d->type == 1)
+		dn = d->dpname;
+	else if (sk_GENERAL_NAME_num(d->name.fullname) > 0) {
+		g = sk_GENERAL_NAME_value(d->name.fullname, 0);
+		if (g->type == GEN_URI)
+			s = g->d.uniformResourceIdentifier;
+		else if (g->type == GEN_DIRNAME)
+			dn = g->d.directoryName;
+	}
+	if (s != NULL)
+		snprintf(buf, len, "URI:%.*s", ASN1_STRING_length(s),
+		    (const char *)ASN1_STRING_get0_data(s));
+	else if (dn != NULL)
+		X509_NAME_oneline(dn, buf, (int)len);
+	else
+		snprintf(buf, len, "(a name of another kind)");
+	for (; *buf != '\0'; buf++)
+		if ((unsigned char)*buf < 0x20 || (unsigned char)*buf >= 0x7f)
+			*buf = '?';
+}
+
 int
-px_crl_covers(const struct px_crl *c, X509 *cert, const char **why)
+px_crl_covers(const struct px_crl *c, X509 *cert, unsigned int *reasons,
+    const char **why, char *buf, size_t len)
 {
 	STACK_OF(DIST_POINT) *cdp = NULL;
 	DIST_POINT *dp;
-	int is_ca, i, ok = 0;
+	const X509_NAME *rel;
+	GENERAL_NAME *g;
+	char a[96], b[96];
+	int is_ca, i, j, ok = 0, nodp = 1;
 
 	*why = NULL;
+	*reasons = px_crl_reasons(c);
 	if (c->idp == NULL)
 		return 1;
 	is_ca = (X509_get_extension_flags(cert) & EXFLAG_CA) != 0;
@@ -455,21 +552,55 @@ px_crl_covers(const struct px_crl *c, X509 *cert, const char **why)
 		*why = "CRL covers CA certificates only";
 		return 0;
 	}
+	/* No IDP name: every distribution point of the issuer. */
 	if (c->idp->distpoint == NULL)
-		return 1;
+		return *reasons != 0;
 	cdp = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+	/* A distribution point that names this CRL, and its reasons. */
 	for (i = 0; cdp != NULL && i < sk_DIST_POINT_num(cdp) && !ok; i++) {
 		dp = sk_DIST_POINT_value(cdp, i);
-		if (dp->distpoint == NULL)
-			continue;
-		if (!DIST_POINT_set_dpname(
-		        dp->distpoint, X509_get_issuer_name(cert)))
-			break;
-		ok = dpn_match(dp->distpoint, c->idp->distpoint);
+		if (dp->distpoint != NULL) {
+			/* A relative name is relative to the CRL issuer: the
+			 * DP's cRLIssuer when it names one, else the
+			 * certificate's issuer (5.2.5). */
+			rel = X509_get_issuer_name(cert);
+			for (j = 0; dp->CRLissuer != NULL &&
+			     j < sk_GENERAL_NAME_num(dp->CRLissuer);
+			     j++) {
+				g = sk_GENERAL_NAME_value(dp->CRLissuer, j);
+				if (g->type == GEN_DIRNAME) {
+					rel = g->d.directoryName;
+					break;
+				}
+			}
+			if (!DIST_POINT_set_dpname(dp->distpoint, rel))
+				break;
+			nodp = 0;
+			ok = dpn_match(dp->distpoint, c->idp->distpoint);
+		} else if (dp->CRLissuer != NULL)
+			ok = dpn_match_issuer(c->idp->distpoint, dp->CRLissuer);
+		if (ok)
+			*reasons &= reason_bits(dp->reasons);
+	}
+	if (!ok) {
+		dpn_str(c->idp->distpoint, a, sizeof(a));
+		dp = cdp != NULL && sk_DIST_POINT_num(cdp) > 0
+		    ? sk_DIST_POINT_value(cdp, 0)
+		    : NULL;
+		dpn_str(
+		    dp != NULL && !nodp ? dp->distpoint : NULL, b, sizeof(b));
+		snprintf(buf, len,
+		    "CRL distribution point %s is none of the certificate's "
+		    "(%s%s)",
+		    a, b,
+		    cdp != NULL && sk_DIST_POINT_num(cdp) > 1 ? ", ..." : "");
+		*why = buf;
+	} else if (*reasons == 0) {
+		*why = "the CRL covers none of the reasons the certificate's "
+		       "distribution point is for";
+		ok = 0;
 	}
 	sk_DIST_POINT_pop_free(cdp, DIST_POINT_free);
-	if (!ok)
-		*why = "CRL distribution point does not match the certificate";
 	return ok;
 }
 

@@ -116,8 +116,18 @@ int px_crl_check_issuer(const struct px_crl *crl, X509 *issuer) PX_WUR;
  * NULL): what an indexed CRL is compared with. */
 int px_crl_check_issuer_spki(const struct px_crl *crl, X509 *issuer,
     const unsigned char spki[32]) PX_WUR;
-/* Returns 1 when the CRL's scope (IDP) covers cert, else 0; sets *why. */
-int px_crl_covers(const struct px_crl *crl, X509 *cert, const char **why);
+/* The reason codes of RFC 5280 5.3.1 as ReasonFlags bits (1 << code):
+ * every reason but unused(0) and removeFromCRL(8), as 6.3.3 counts them. */
+#define PX_REASONS_ALL 0x1feu
+/* The reasons crl covers: its IDP's onlySomeReasons, else all. */
+unsigned int px_crl_reasons(const struct px_crl *crl);
+/*
+ * Returns 1 when the CRL's scope (IDP) covers cert, else 0 and sets *why
+ * (a static or a buf of len bytes).  *reasons: what the CRL can say of cert,
+ * its onlySomeReasons within the matching distribution point's reasons.
+ */
+int px_crl_covers(const struct px_crl *crl, X509 *cert, unsigned int *reasons,
+    const char **why, char *buf, size_t len);
 /* Returns 0, PX_ERR_CRL_EXPIRED or PX_ERR_CRL_NOT_YET_VALID. */
 int px_crl_check_time(
     const struct px_crl *crl, time_t now, time_t grace) PX_WUR;

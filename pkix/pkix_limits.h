@@ -18,6 +18,8 @@
  * again need one (each level validates a path and checks revocation). */
 #define PX_MAX_CRL_SIGNERS 8
 #define PX_MAX_CRL_SIGNER_DEPTH 2
+/* CRLs partitioned by reason taken together for one certificate. */
+#define PX_MAX_CRL_PARTS 8
 /* X509_check_issued() calls per verification (every step, every pool). */
 #define PX_MAX_ISSUER_CHECKS 1024
 

@@ -559,8 +559,10 @@ struct rev {
 	struct px_budget budget;
 	const unsigned char *stapled; /* the leaf's stapled OCSP response */
 	size_t stapled_len;
-	int path_only;    /* px_verify_path(): no revocation checks */
-	X509 *anchor;     /* of the chain whose revocation is being checked */
+	int path_only; /* px_verify_path(): no revocation checks */
+	X509 *anchor;  /* of the chain whose revocation is being checked */
+	/* check_crl(): the reasons no CRL answered yet (0: all). */
+	unsigned int want_reasons;
 	int signer_depth; /* CRL signers being checked (crl_other_signer) */
 	/* CRL signers judged in this verification: each path validated and
 	 * checked once. */
@@ -701,7 +703,8 @@ crl_usable(struct rev *v, const struct px_crl *c, X509 *cert, X509 *issuer,
 	const struct px_cert_facts *f;
 	struct px_cert_facts tmp;
 	const char *scope;
-	char t[32], msg[160];
+	char t[32], msg[160], sbuf[256];
+	unsigned int reasons;
 	int r;
 
 	if (X509_NAME_cmp(c->issuer, X509_get_issuer_name(cert)) != 0)
@@ -732,10 +735,20 @@ crl_usable(struct rev *v, const struct px_crl *c, X509 *cert, X509 *issuer,
 		px_trace("%s %s: skipped: %s", origin(c), c->label, msg);
 		return 0;
 	}
-	if (!px_crl_covers(c, cert, &scope)) {
+	if (!px_crl_covers(c, cert, &reasons, &scope, sbuf, sizeof(sbuf))) {
 		note(why, len, c->label, scope);
 		px_trace(
 		    "%s %s: not applicable: %s", origin(c), c->label, scope);
+		return 0;
+	}
+	/* Reason partitions (6.3.3): only a CRL for reasons still open. */
+	if ((reasons &
+	        (v->want_reasons != 0 ? v->want_reasons : PX_REASONS_ALL)) ==
+	    0) {
+		note(why, len, c->label,
+		    "covers only reasons another CRL answered");
+		px_trace("%s %s: not needed: its reasons are answered",
+		    origin(c), c->label);
 		return 0;
 	}
 	if ((r = px_crl_check_time(c, v->now, v->px->crl_grace)) != 0) {
@@ -1049,10 +1062,12 @@ lookup_status(const struct px_crl *base, const struct px_crl *delta, X509 *cert,
 	return PX_STATUS_REVOKED;
 }
 
-/* The CRL path: crl_dir, then (fetch) the distribution points. */
+/* One CRL (and its delta) for the reasons still open: crl_dir, then
+ * (fetch) the distribution points.  *reasons: what it answered, 0 when no
+ * CRL was found. */
 static enum px_status
-check_crl(struct rev *v, X509 *cert, X509 *issuer, int fetch,
-    struct px_cert_report *rep)
+crl_part(struct rev *v, X509 *cert, X509 *issuer, int fetch,
+    struct px_cert_report *rep, unsigned int *reasons)
 {
 	const struct px_crl *base, *delta;
 	struct px_crl *fbase = NULL, *fdelta = NULL;
@@ -1073,10 +1088,21 @@ check_crl(struct rev *v, X509 *cert, X509 *issuer, int fetch,
 		sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
 		dps = NULL;
 	}
+	*reasons = 0;
 	if (base == NULL) {
 		rep->source = xasprintf("no usable CRL (%s)",
 		    why[0] != '\0' ? why : "none for this issuer");
 		goto out;
+	}
+	{
+		const char *w;
+		char b[64];
+
+		if (px_crl_covers(base, cert, reasons, &w, b, sizeof(b)))
+			*reasons &= v->want_reasons != 0 ? v->want_reasons
+			                                 : PX_REASONS_ALL;
+		else
+			*reasons = 0; /* (checked by crl_usable()) */
 	}
 	delta = local_crl(v, cert, issuer, base, why, sizeof(why));
 	need_delta = base->has_freshest ||
@@ -1117,6 +1143,79 @@ out:
 	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
 	px_crl_free(fbase);
 	px_crl_free(fdelta);
+	return s;
+}
+
+/* ReasonFlags names of a mask, for messages. */
+static void
+reasons_str(unsigned int m, char *buf, size_t len)
+{
+	static const char *const names[9] = { "unused", "keyCompromise",
+		"cACompromise", "affiliationChanged", "superseded",
+		"cessationOfOperation", "certificateHold", "privilegeWithdrawn",
+		"aACompromise" };
+	size_t o = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 1; i <= 8; i++)
+		if ((m & (1u << i)) != 0 && o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s",
+			    o > 0 ? ", " : "", names[i]);
+}
+
+/*
+ * The CRL path with reason partitions (RFC 5280 6.3.3): CRLs are taken
+ * until together they cover every reason (a CRL without onlySomeReasons
+ * covers all: one is enough); a revocation in any of them rejects, and
+ * reasons left without a CRL make the status unknown.
+ */
+static enum px_status
+check_crl(struct rev *v, X509 *cert, X509 *issuer, int fetch,
+    struct px_cert_report *rep)
+{
+	unsigned int saved = v->want_reasons, covered = 0, got;
+	char *sources = NULL, *t, have[160], miss[160];
+	enum px_status s = PX_STATUS_UNKNOWN;
+	int parts;
+
+	v->want_reasons = PX_REASONS_ALL;
+	for (parts = 0; parts < PX_MAX_CRL_PARTS; parts++) {
+		free(rep->source);
+		rep->source = NULL;
+		s = crl_part(v, cert, issuer, fetch, rep, &got);
+		if (s == PX_STATUS_REVOKED || got == 0)
+			break;
+		if (s == PX_STATUS_UNKNOWN)
+			break; /* a delta missing: that partition is unknown */
+		covered |= got;
+		t = sources == NULL ? xasprintf("%s", rep->source)
+		                    : xasprintf("%s; %s", sources, rep->source);
+		free(sources);
+		sources = t;
+		if (covered == PX_REASONS_ALL)
+			break;
+		v->want_reasons = PX_REASONS_ALL & ~covered;
+		px_trace("revocation %s: %s answers some reasons; more CRLs "
+		         "needed",
+		    rep->subject, rep->source != NULL ? rep->source : "");
+	}
+	if (s != PX_STATUS_REVOKED && covered != 0 &&
+	    covered != PX_REASONS_ALL) {
+		reasons_str(covered, have, sizeof(have));
+		reasons_str(PX_REASONS_ALL & ~covered, miss, sizeof(miss));
+		free(rep->source);
+		rep->source = xasprintf("CRLs partitioned by reason cover %s "
+		                        "but not %s (%s)",
+		    have, miss, sources != NULL ? sources : "");
+		s = PX_STATUS_UNKNOWN;
+	} else if (s == PX_STATUS_GOOD && sources != NULL && parts > 0) {
+		free(rep->source);
+		rep->source = sources;
+		sources = NULL;
+	}
+	free(sources);
+	v->want_reasons = saved;
 	return s;
 }
 

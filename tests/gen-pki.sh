@@ -268,6 +268,9 @@ DELTA_BASE=20 crl issuing delta-expired 22 crl_delta "deltarev:keyCompromise" "$
 crl issuing user-only 30 crl_idp_user "revoked:keyCompromise"
 crl issuing ca-only 31 crl_idp_ca "revoked:keyCompromise"
 crl issuing idp-other 32 crl_idp_other "revoked:keyCompromise"
+# Partitioned by reason: key and CA compromise, and the other reasons.
+crl issuing part-kc 33 crl_part_kc "revoked:keyCompromise"
+crl issuing part-rest 34 crl_part_rest "hold:certificateHold"
 crl issuing expired 40 crl_plain "revoked:keyCompromise" "$(utc '-10 days')" "$(utc '-3 days')"
 crl issuing future 41 crl_plain "revoked:keyCompromise" "$(utc '+2 days')" "$(utc '+9 days')"
 crl issuing critical 42 crl_critical "revoked:keyCompromise"
