@@ -889,9 +889,12 @@ test_crl_extensions(void **state)
 		/* deltaCRLIndicator not an INTEGER */
 		{ "300d 0603551d1b 0101ff 0403 040101",
 		    "bad deltaCRLIndicator extension" },
-		/* IDP: onlySomeReasons, indirectCRL, onlyContainsAttribute */
-		{ "3010 0603551d1c 0101ff 0406 3004 8302 0640",
-		    "CRL partitioned by reason (unsupported)" },
+		/* IDP: onlySomeReasons (keyCompromise: a partition, usable;
+		 * only the unused bit: for no reason), indirectCRL,
+		 * onlyContainsAttribute */
+		{ "3010 0603551d1c 0101ff 0406 3004 8302 0640", NULL },
+		{ "3010 0603551d1c 0101ff 0406 3004 8302 0780",
+		    "CRL partitioned by reason, for no reason" },
 		{ "300f 0603551d1c 0101ff 0405 3003 8401ff",
 		    "indirect CRL (unsupported)" },
 		{ "300f 0603551d1c 0101ff 0405 3003 8501ff",
