@@ -152,3 +152,20 @@ px_result_free(struct px_result *res)
 	free(res->policies);
 	free(res);
 }
+
+/* The report of the chain chosen: what o came to, taken (o is left
+ * empty). */
+void
+px_result_take(struct px_result *res, struct outcome *o)
+{
+	px_reports_free(res->chain, res->n_chain);
+	res->chain = o->rep;
+	res->n_chain = o->n;
+	res->reason = o->r;
+	res->revocation_unknown = o->r == 0 && o->unknown;
+	res->revoked_at = o->revoked_at;
+	res->crl_reason = o->crl_reason;
+	res->detail = o->detail;
+	res->policies = o->policies;
+	memset(o, 0, sizeof(*o));
+}

@@ -1,3 +1,10 @@
+/*
+ * The verification (DESIGN.md section 3): px_verify() checks the leaf,
+ * builds its chains (chain.c, aia.c) and checks each, path validation
+ * then revocation from the root down as revplan.c plans it (crlcheck.c,
+ * ocspcheck.c), until one is good; the decision (decision.c) and the
+ * report (report.c) follow.
+ */
 #include "config.h"
 
 #include <stdlib.h>
@@ -115,75 +122,44 @@ px_check_chain(struct rev *v, struct chain *ch, struct outcome *o)
 	return 0;
 }
 
-static int verify_run(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
-    const unsigned char *stapled, size_t stapled_len, time_t now, int path_only,
-    struct px_result **resp);
+/* ---- one verification (DESIGN.md section 3) ---- */
 
-int
-px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
-    const unsigned char *stapled, size_t stapled_len, time_t now,
-    struct px_result **resp)
-{
-	return verify_run(
-	    px, leaf, untrusted, stapled, stapled_len, now, 0, resp);
-}
-
-int
-px_verify_path(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
-    time_t now, struct px_result **resp)
-{
-	return verify_run(px, leaf, untrusted, NULL, 0, now, 1, resp);
-}
-
+/* The leaf's own checks.  Returns 0, or the reason that rejects it (with
+ * res->detail set). */
 static int
-verify_run(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
-    const unsigned char *stapled, size_t stapled_len, time_t now, int path_only,
-    struct px_result **resp)
+leaf_checks(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
+    struct px_result *res)
 {
-	struct build *b = NULL;
-	struct known_revoked *kr = NULL;
-	struct chain path;
-	struct outcome o, best;
-	struct px_result *res = NULL;
-	struct rev v;
-	STACK_OF(X509) *fetched = NULL;
-	int i, r, lim, best_i = 0;
-
-	*resp = NULL;
-	memset(&v, 0, sizeof(v));
-	v.px = px;
-	v.now = now;
-	v.stapled = stapled;
-	v.stapled_len = stapled_len;
-	v.path_only = path_only;
-	px_budget_init(&v.budget, px->cfg);
-	memset(&best, 0, sizeof(best));
-	memset(&o, 0, sizeof(o));
-	if ((r = px_result_new(px, leaf, &res)) != 0)
-		goto out;
 	if (px_store_disallowed(&px->st, leaf)) {
-		res->reason = PX_ERR_DISALLOWED;
 		res->detail =
 		    px_xasprintf("certificate is in the disallowed store");
-		goto done;
+		return PX_ERR_DISALLOWED;
 	}
-	if (!px_leaf_usage_ok(leaf, &res->detail)) {
-		res->reason = PX_ERR_WRONG_USAGE;
-		goto done;
-	}
+	if (!px_leaf_usage_ok(leaf, &res->detail))
+		return PX_ERR_WRONG_USAGE;
 	if (untrusted != NULL && sk_X509_num(untrusted) > PX_MAX_UNTRUSTED) {
-		res->reason = PX_ERR_WORK_LIMIT;
-		res->detail =
-		    px_xasprintf("%d certificates given with the leaf, "
-		                 "more than %d",
-		        sk_X509_num(untrusted), PX_MAX_UNTRUSTED);
-		goto done;
+		res->detail = px_xasprintf("%d certificates given with the "
+		                           "leaf, more than %d",
+		    sk_X509_num(untrusted), PX_MAX_UNTRUSTED);
+		return PX_ERR_WORK_LIMIT;
 	}
-	if ((b = calloc(1, sizeof(*b))) == NULL ||
-	    (kr = calloc(1, sizeof(*kr))) == NULL) {
-		r = PX_ERR_NOMEM;
-		goto out;
-	}
+	return 0;
+}
+
+/*
+ * Chain building: the chains from leaf to a trusted root through the
+ * stores and the caller's certificates, then through what AIA brings
+ * (*fetched, caller frees).  Returns 0 with b->n > 0, or the reason there
+ * is no chain to check (with res->detail set).
+ */
+static int
+build_chains(struct rev *v, X509 *leaf, STACK_OF(X509) *untrusted,
+    struct build *b, STACK_OF(X509) **fetched, struct px_result *res)
+{
+	struct px_pkix *px = v->px;
+	struct chain path;
+	int lim;
+
 	b->pools[0] = px->st.roots;
 	b->pools[1] = px->st.intermediates;
 	b->st = &px->st;
@@ -199,73 +175,138 @@ verify_run(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
 		lim = px_chain_extend(b, &path);
 	}
 	if (lim == 0 && b->n == 0 && px->policy != PX_REV_NONE &&
-	    (r = px_fetch_issuers(&v, leaf, untrusted, &fetched)) == 0 &&
-	    fetched != NULL) {
-		b->pools[2] = fetched;
+	    px_fetch_issuers(v, leaf, untrusted, fetched) == 0 &&
+	    *fetched != NULL) {
+		b->pools[2] = *fetched;
 		lim = px_chain_extend(b, &path);
 	}
 	if (lim != 0) {
 		/* Not the chains found so far: which ones they are would
 		 * depend on the order of the pools, and a bound must not
 		 * decide a login. */
-		res->reason = lim;
 		res->detail = px_limit_detail(b);
 		px_warn("%s: %s", res->chain[0].subject,
 		    res->detail != NULL ? res->detail : px_strerror(lim));
-		goto done;
+		return lim;
 	}
 	if (b->n == 0) {
-		res->reason = PX_ERR_UNTRUSTED;
 		res->detail =
 		    px_xasprintf("no chain to a trusted root (issuer %s)",
 		        res->chain[0].issuer);
-		goto done;
+		return PX_ERR_UNTRUSTED;
 	}
+	return 0;
+}
+
+/*
+ * Each chain in turn: path validation, then revocation root down
+ * (px_check_chain()); *best is what the chain to report came to.
+ * Returns 0 or PX_ERR_NOMEM.
+ */
+static int
+check_chains(struct rev *v, struct build *b, struct known_revoked *kr,
+    struct px_result *res, struct outcome *best)
+{
+	struct outcome o;
+	int i, r, best_i = 0;
+
+	memset(&o, 0, sizeof(o));
 	for (i = 0; i < b->n; i++) {
 		px_debug("chain %d of %d: %d certificates", i + 1, b->n,
 		    b->chains[i].n);
-		if ((r = px_check_chain(&v, &b->chains[i], &o)) != 0)
-			goto out;
+		if ((r = px_check_chain(v, &b->chains[i], &o)) != 0)
+			goto fail;
 		res->chains_tried = (size_t)i + 1;
 		px_known_revoked_add(kr, &b->chains[i], &o);
 		if ((r = px_known_revoked_apply(kr, &b->chains[i], &o)) != 0)
-			goto out;
-		if (best.rep == NULL ||
-		    px_outcome_rank(&o) > px_outcome_rank(&best)) {
-			px_outcome_clear(&best);
-			best = o;
+			goto fail;
+		if (best->rep == NULL ||
+		    px_outcome_rank(&o) > px_outcome_rank(best)) {
+			px_outcome_clear(best);
+			*best = o;
 			best_i = i;
 		} else
 			px_outcome_clear(&o);
 		memset(&o, 0, sizeof(o));
 		/* Seed 003: stop at the first chain that is not revoked. */
-		if (best.r == 0 && !best.unknown)
+		if (best->r == 0 && !best->unknown)
 			break;
 	}
 	/* What a later chain found revoked counts for the chosen one too. */
-	if ((r = px_known_revoked_apply(kr, &b->chains[best_i], &best)) != 0)
-		goto out;
-	px_reports_free(res->chain, res->n_chain);
-	res->chain = best.rep;
-	res->n_chain = best.n;
-	res->reason = best.r;
-	res->revocation_unknown = best.r == 0 && best.unknown;
-	res->revoked_at = best.revoked_at;
-	res->crl_reason = best.crl_reason;
-	res->detail = best.detail;
-	res->policies = best.policies;
+	return px_known_revoked_apply(kr, &b->chains[best_i], best);
+fail:
+	px_outcome_clear(&o);
+	return r;
+}
+
+/*
+ * One verification, as DESIGN.md section 3 has it: the leaf's checks,
+ * chain building, for each chain path validation and revocation root down
+ * per the plan (revplan.c), then the decision and the report.
+ */
+static int
+verify_run(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
+    const unsigned char *stapled, size_t stapled_len, time_t now, int path_only,
+    struct px_result **resp)
+{
+	struct build *b = NULL;
+	struct known_revoked *kr = NULL;
+	struct outcome best;
+	struct px_result *res = NULL;
+	struct rev v;
+	STACK_OF(X509) *fetched = NULL;
+	int r;
+
+	*resp = NULL;
+	memset(&v, 0, sizeof(v));
+	v.px = px;
+	v.now = now;
+	v.stapled = stapled;
+	v.stapled_len = stapled_len;
+	v.path_only = path_only;
+	px_budget_init(&v.budget, px->cfg);
 	memset(&best, 0, sizeof(best));
+	if ((r = px_result_new(px, leaf, &res)) != 0)
+		goto out;
+	if ((res->reason = leaf_checks(px, leaf, untrusted, res)) != 0)
+		goto done;
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (kr = calloc(1, sizeof(*kr))) == NULL) {
+		r = PX_ERR_NOMEM;
+		goto out;
+	}
+	if ((res->reason =
+	            build_chains(&v, leaf, untrusted, b, &fetched, res)) != 0)
+		goto done;
+	if ((r = check_chains(&v, b, kr, res, &best)) != 0)
+		goto out;
+	px_result_take(res, &best);
 done:
 	px_result_finish(res, px->policy);
 	*resp = res;
 	res = NULL;
 	r = 0;
 out:
-	px_outcome_clear(&o);
 	px_outcome_clear(&best);
 	sk_X509_pop_free(fetched, X509_free);
 	free(kr);
 	free(b);
 	px_result_free(res);
 	return r;
+}
+
+int
+px_verify(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
+    const unsigned char *stapled, size_t stapled_len, time_t now,
+    struct px_result **resp)
+{
+	return verify_run(
+	    px, leaf, untrusted, stapled, stapled_len, now, 0, resp);
+}
+
+int
+px_verify_path(struct px_pkix *px, X509 *leaf, STACK_OF(X509) *untrusted,
+    time_t now, struct px_result **resp)
+{
+	return verify_run(px, leaf, untrusted, NULL, 0, now, 1, resp);
 }

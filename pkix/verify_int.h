@@ -170,6 +170,7 @@ int px_reports_new(struct px_pkix *px, X509 *const *certs, size_t n,
     struct px_cert_report **repp);
 void px_outcome_clear(struct outcome *o);
 int px_result_new(struct px_pkix *px, X509 *leaf, struct px_result **resp);
+void px_result_take(struct px_result *res, struct outcome *o);
 
 /* ---- the decision (decision.c) ---- */
 
