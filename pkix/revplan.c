@@ -87,6 +87,49 @@ rev_facts(struct rev *v, X509 *cert, X509 *issuer, struct px_rev_facts *f,
 	return urls;
 }
 
+/* What a step logs and traces of the switch to it, before it asks. */
+static void
+step_log(enum px_rev_step step, const struct px_rev_facts *f,
+    STACK_OF(OPENSSL_STRING) *urls, const struct px_cert_report *rep)
+{
+	switch (step) {
+	case PX_REV_CRL_PREFERRED:
+		px_trace("ocsp: CRLs first for serial %s: prefer_crl = yes",
+		    rep->serial);
+		break;
+	case PX_REV_CRL_BUSY:
+		px_info("%d OCSP responses of %s are cached, more than "
+		        "ocsp_to_crl_count (%d): CRLs first",
+		    f->ocsp_cached, sk_OPENSSL_STRING_value(urls, 0),
+		    f->ocsp_to_crl_count);
+		px_trace("ocsp: CRLs first for serial %s: %d cached responses "
+		         "> ocsp_to_crl_count %d",
+		    rep->serial, f->ocsp_cached, f->ocsp_to_crl_count);
+		break;
+	case PX_REV_CRL_HELD:
+		/* Logged when the responders were put aside. */
+		px_trace("ocsp: no OCSP URL may be asked now for serial %s "
+		         "(ocsp_retry): CRLs",
+		    rep->serial);
+		break;
+	case PX_REV_CRL_FALLBACK:
+		px_info("every OCSP URL failed for serial %s: falling back to "
+		        "CRLs",
+		    rep->serial);
+		px_trace("ocsp: every OCSP URL failed for serial %s: CRLs",
+		    rep->serial);
+		break;
+	case PX_REV_OCSP_FALLBACK:
+		px_trace(
+		    "ocsp: the CRLs failed for serial %s: OCSP", rep->serial);
+		break;
+	case PX_REV_STAPLED:
+	case PX_REV_CRL_LOCAL:
+	case PX_REV_CRL:
+	case PX_REV_OCSP: break;
+	}
+}
+
 /*
  * The revocation status of cert (seed 003, "Certificate Validation" and
  * "Determining Preference between OCSP and CRLs"): a stapled response for
@@ -118,13 +161,15 @@ px_check_revocation(struct rev *v, X509 *cert, X509 *issuer, int leaf,
 	f.ocsp_to_crl_count = (int)cfg->ocsp_to_crl_count;
 	n = px_rev_plan(&f, plan);
 	for (i = 0; i < n; i++) {
+		/* The other facts once the stapled response gave no answer
+		 * (the steps done stay the first of the new plan). */
 		if (plan[i] != PX_REV_STAPLED && !gathered) {
 			urls = rev_facts(v, cert, issuer, &f, why, sizeof(why));
 			gathered = 1;
 			n = px_rev_plan(&f, plan);
 		}
-		switch (plan[i]) {
-		case PX_REV_STAPLED:
+		step_log(plan[i], &f, urls, rep);
+		if (plan[i] == PX_REV_STAPLED) {
 			px_ocsp_setup(v, cert, issuer, &c);
 			if (px_ocsp_stapled(&c, v->stapled, v->stapled_len,
 			        &res) != PX_STATUS_UNKNOWN) {
@@ -135,59 +180,17 @@ px_check_revocation(struct rev *v, X509 *cert, X509 *issuer, int leaf,
 			}
 			px_trace("stapled OCSP response not used: %s", res.why);
 			px_info("stapled OCSP response not used: %s", res.why);
-			break;
-		case PX_REV_CRL_LOCAL:
-			s = px_check_crl(v, cert, issuer, 0, rep);
-			break;
-		case PX_REV_CRL:
-			s = px_check_crl(v, cert, issuer, 1, rep);
-			break;
-		case PX_REV_CRL_PREFERRED:
-			px_trace("ocsp: CRLs first for serial %s: prefer_crl = "
-			         "yes",
-			    rep->serial);
-			s = px_check_crl(v, cert, issuer, 1, rep);
-			break;
-		case PX_REV_CRL_BUSY:
-			px_info("%d OCSP responses of %s are cached, more than "
-			        "ocsp_to_crl_count (%d): CRLs first",
-			    f.ocsp_cached, sk_OPENSSL_STRING_value(urls, 0),
-			    f.ocsp_to_crl_count);
-			px_trace("ocsp: CRLs first for serial %s: %d cached "
-			         "responses > ocsp_to_crl_count %d",
-			    rep->serial, f.ocsp_cached, f.ocsp_to_crl_count);
-			s = px_check_crl(v, cert, issuer, 1, rep);
-			break;
-		case PX_REV_OCSP:
+		} else if (plan[i] == PX_REV_OCSP ||
+		    plan[i] == PX_REV_OCSP_FALLBACK) {
 			s = px_try_ocsp(v, cert, issuer, urls, rep, why,
 			    sizeof(why), &asked);
+			/* None asked: each responder is held after a failure
+			 * (ocsp_retry), which the next step says. */
 			f.responders_held = asked == 0;
 			n = px_rev_plan(&f, plan);
-			break;
-		case PX_REV_CRL_HELD:
-			/* Logged when the responders were put aside. */
-			px_trace(
-			    "ocsp: no OCSP URL may be asked now for serial "
-			    "%s (ocsp_retry): CRLs",
-			    rep->serial);
-			s = px_check_crl(v, cert, issuer, 1, rep);
-			break;
-		case PX_REV_CRL_FALLBACK:
-			px_info("every OCSP URL failed for serial %s: "
-			        "falling back to CRLs",
-			    rep->serial);
-			px_trace("ocsp: every OCSP URL failed for serial %s: "
-			         "CRLs",
-			    rep->serial);
-			s = px_check_crl(v, cert, issuer, 1, rep);
-			break;
-		case PX_REV_OCSP_FALLBACK:
-			px_trace("ocsp: the CRLs failed for serial %s: OCSP",
-			    rep->serial);
-			s = px_try_ocsp(v, cert, issuer, urls, rep, why,
-			    sizeof(why), &asked);
-			break;
-		}
+		} else
+			s = px_check_crl(
+			    v, cert, issuer, plan[i] != PX_REV_CRL_LOCAL, rep);
 		/* The first definite answer is the status. */
 		if (s != PX_STATUS_UNKNOWN)
 			break;
