@@ -1,9 +1,13 @@
 /*
  * mkcrl: writes a large CRL for the benchmark.
- *   mkcrl ISSUER.pem KEY.pem ENTRIES OUT.der [SERIAL-HEX ...]
+ *   mkcrl ISSUER.pem KEY.pem ENTRIES OUT.der [SERIAL-HEX | issuer=/DN ...]
  * Serials are 16 pseudo-random bytes; every tenth entry has reason
  * keyCompromise; the SERIAL-HEX arguments are listed too.  thisUpdate is an
  * hour ago, nextUpdate in seven days, cRLNumber 100.
+ * For the tests' indirect CRLs: MKCRL_INDIRECT=URI adds an IDP with that
+ * full name and indirectCRL; issuer=/DN gives the SERIALs after it a
+ * certificateIssuer extension naming DN (the entries then keep their
+ * order: the extension carries over to the entries that follow).
  */
 #include "config.h"
 
@@ -16,11 +20,15 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+static X509_NAME *cur_issuer;
+
 static int
 add(X509_CRL *crl, ASN1_INTEGER *serial, ASN1_TIME *when, int reason)
 {
 	X509_REVOKED *rev = X509_REVOKED_new();
 	ASN1_ENUMERATED *e;
+	GENERAL_NAMES *gns;
+	GENERAL_NAME *g;
 
 	if (rev == NULL || !X509_REVOKED_set_serialNumber(rev, serial) ||
 	    !X509_REVOKED_set_revocationDate(rev, when))
@@ -31,6 +39,19 @@ add(X509_CRL *crl, ASN1_INTEGER *serial, ASN1_TIME *when, int reason)
 		    !X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, e, 0, 0))
 			return -1;
 		ASN1_ENUMERATED_free(e);
+	}
+	if (cur_issuer != NULL) {
+		gns = GENERAL_NAMES_new();
+		g = GENERAL_NAME_new();
+		if (gns == NULL || g == NULL)
+			return -1;
+		g->type = GEN_DIRNAME;
+		g->d.directoryName = X509_NAME_dup(cur_issuer);
+		sk_GENERAL_NAME_push(gns, g);
+		if (!X509_REVOKED_add1_ext_i2d(
+		        rev, NID_certificate_issuer, gns, 1, 0))
+			return -1;
+		GENERAL_NAMES_free(gns);
 	}
 	return X509_CRL_add0_revoked(crl, rev) ? 0 : -1;
 }
@@ -93,14 +114,56 @@ main(int argc, char **argv)
 			return 1;
 		ASN1_INTEGER_free(serial);
 	}
+	if (getenv("MKCRL_INDIRECT") != NULL) {
+		ISSUING_DIST_POINT *idp = ISSUING_DIST_POINT_new();
+		GENERAL_NAME *g = GENERAL_NAME_new();
+		ASN1_IA5STRING *u = ASN1_IA5STRING_new();
+
+		if (idp == NULL || g == NULL || u == NULL ||
+		    !ASN1_STRING_set(u, getenv("MKCRL_INDIRECT"), -1))
+			return 1;
+		GENERAL_NAME_set0_value(g, GEN_URI, u);
+		idp->distpoint = DIST_POINT_NAME_new();
+		idp->distpoint->type = 0;
+		idp->distpoint->name.fullname = GENERAL_NAMES_new();
+		sk_GENERAL_NAME_push(idp->distpoint->name.fullname, g);
+		idp->indirectCRL = 0xff;
+		if (!X509_CRL_add1_ext_i2d(
+		        crl, NID_issuing_distribution_point, idp, 1, 0))
+			return 1;
+		ISSUING_DIST_POINT_free(idp);
+	}
 	for (j = 5; j < argc; j++) {
+		if (strncmp(argv[j], "issuer=", 7) == 0) {
+			X509_NAME_free(cur_issuer);
+			if ((cur_issuer = X509_NAME_new()) == NULL)
+				return 1;
+			/* "/CN=A/O=B" */
+			{
+				char *dn = strdup(argv[j] + 7), *p, *q, *v;
+
+				for (p = strtok_r(dn, "/", &q); p != NULL;
+				     p = strtok_r(NULL, "/", &q)) {
+					if ((v = strchr(p, '=')) == NULL)
+						return 1;
+					*v++ = '\0';
+					if (!X509_NAME_add_entry_by_txt(
+					        cur_issuer, p, MBSTRING_ASC,
+					        (unsigned char *)v, -1, -1, 0))
+						return 1;
+				}
+				free(dn);
+			}
+			continue;
+		}
 		BN_hex2bn(&bn, argv[j]);
 		serial = BN_to_ASN1_INTEGER(bn, NULL);
 		if (add(crl, serial, t, 1) != 0)
 			return 1;
 		ASN1_INTEGER_free(serial);
 	}
-	X509_CRL_sort(crl);
+	if (cur_issuer == NULL)
+		X509_CRL_sort(crl);
 	if (!X509_CRL_sign(crl, key, EVP_sha256())) {
 		fprintf(stderr, "mkcrl: signing failed\n");
 		return 1;

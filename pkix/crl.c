@@ -52,6 +52,9 @@ px_crl_free(struct px_crl *c)
 	ISSUING_DIST_POINT_free(c->idp);
 	OPENSSL_free(c->idp_der);
 	OPENSSL_free(c->freshest_der);
+	while (c->n_cissuers > 0)
+		X509_NAME_free(c->cissuers[--c->n_cissuers]);
+	free(c->cissuers);
 	free(c->label);
 	px_object_free(c->owner);
 	free(c);
@@ -78,7 +81,8 @@ entry_ext_known(int nid)
 	switch (nid) {
 	case NID_crl_reason:
 	case NID_invalidity_date:
-	case NID_hold_instruction_code: return 1;
+	case NID_hold_instruction_code:
+	case NID_certificate_issuer: return 1; /* an indirect CRL's */
 	}
 	return 0;
 }
@@ -111,6 +115,19 @@ listed_twice(STACK_OF(X509_REVOKED) *revs)
 		              sk_X509_REVOKED_value(s, i))) == 0;
 	sk_X509_REVOKED_free(s);
 	return dup;
+}
+
+/* Whether an entry carries certificateIssuer (an indirect CRL's). */
+static int
+any_cissuer(STACK_OF(X509_REVOKED) *revs)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_REVOKED_num(revs); i++)
+		if (X509_REVOKED_get_ext_by_NID(sk_X509_REVOKED_value(revs, i),
+		        NID_certificate_issuer, -1) >= 0)
+			return 1;
+	return 0;
 }
 
 /* Whether an entry has a critical extension we do not know. */
@@ -164,10 +181,14 @@ px_crl_rules(struct px_crl *c, const STACK_OF(X509_EXTENSION) *exts,
 		    px_crl_reasons(c) == 0)
 			c->unusable =
 			    "CRL partitioned by reason, for no reason";
-		else if (c->idp->indirectCRL > 0)
-			c->unusable = "indirect CRL (unsupported)";
 		if (c->unusable != NULL)
 			return;
+	}
+	/* certificateIssuer belongs to indirect CRLs (RFC 5280 5.3.3). */
+	if (c->cissuer_seen && (c->idp == NULL || c->idp->indirectCRL <= 0)) {
+		c->unusable = "certificateIssuer entries in a CRL that is "
+		              "not indirect";
+		return;
 	}
 	/* Which entry would count?  Fail closed: not this CRL. */
 	if (twice != 0)
@@ -251,8 +272,11 @@ crl_wrap(X509_CRL *x, const char *label, struct px_crl **out)
 	if ((r = px_crl_facts(c, X509_CRL_get0_extensions(x))) != 0)
 		goto out;
 	if (c->unusable == NULL)
-		px_crl_rules(c, X509_CRL_get0_extensions(x),
-		    entry_critical(revs), listed_twice(revs));
+		c->cissuer_seen = any_cissuer(revs);
+	/* An indirect CRL may list one serial for two issuers: which
+	 * entry is whose is OpenSSL's to tell there. */
+	px_crl_rules(c, X509_CRL_get0_extensions(x), entry_critical(revs),
+	    c->cissuer_seen ? 0 : listed_twice(revs));
 	*out = c;
 	c = NULL;
 	r = 0;
@@ -667,6 +691,44 @@ px_crl_lookup(
 	        X509_REVOKED_get0_revocationDate(rev), &e->revoked_at) != 0)
 		e->revoked_at = 0;
 	reason = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, &crit, NULL);
+	if (reason != NULL) {
+		e->reason = (int)ASN1_ENUMERATED_get(reason);
+		ASN1_ENUMERATED_free(reason);
+	}
+	return 1;
+}
+
+int
+px_crl_lookup_cert(const struct px_crl *c, X509 *cert, struct px_crl_entry *e)
+{
+	const X509_NAME *iss = X509_get_issuer_name(cert);
+	X509_REVOKED *rev = NULL;
+	ASN1_ENUMERATED *reason;
+	size_t i;
+
+	if (c->crl == NULL) {
+		e->revoked_at = 0;
+		e->reason = -1;
+		if (X509_NAME_cmp(iss, c->issuer) == 0)
+			return px_crl_index_lookup_of(
+			    c, 0, X509_get0_serialNumber(cert), e);
+		for (i = 0; i < c->n_cissuers; i++)
+			if (X509_NAME_cmp(iss, c->cissuers[i]) == 0)
+				return px_crl_index_lookup_of(c,
+				    (unsigned int)i + 1,
+				    X509_get0_serialNumber(cert), e);
+		return 0;
+	}
+	e->revoked_at = 0;
+	e->reason = -1;
+	/* OpenSSL matches the entry's certificate issuer (indirect CRLs)
+	 * or the CRL's. */
+	if (X509_CRL_get0_by_cert(c->crl, &rev, cert) == 0 || rev == NULL)
+		return 0;
+	if (px_asn1_time(
+	        X509_REVOKED_get0_revocationDate(rev), &e->revoked_at) != 0)
+		e->revoked_at = 0;
+	reason = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL, NULL);
 	if (reason != NULL) {
 		e->reason = (int)ASN1_ENUMERATED_get(reason);
 		ASN1_ENUMERATED_free(reason);

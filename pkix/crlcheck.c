@@ -136,6 +136,36 @@ crl_other_signer(
  * Whether c can serve for cert issued by issuer at now.  Returns 1 or 0,
  * recording the first reason against it in why.
  */
+/*
+ * RFC 5280 6.3.3 (b)(1): a CRL whose issuer is not the certificate's may
+ * serve it when it is indirect (IDP indirectCRL) and a distribution point
+ * of the certificate names the CRL's issuer as its cRLIssuer.
+ */
+static int
+indirect_for(const struct px_crl *c, X509 *cert)
+{
+	STACK_OF(DIST_POINT) *cdp;
+	DIST_POINT *dp;
+	GENERAL_NAME *g;
+	int i, j, ok = 0;
+
+	if (c->idp == NULL || c->idp->indirectCRL <= 0)
+		return 0;
+	cdp = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+	for (i = 0; cdp != NULL && i < sk_DIST_POINT_num(cdp) && !ok; i++) {
+		dp = sk_DIST_POINT_value(cdp, i);
+		for (j = 0; dp->CRLissuer != NULL &&
+		     j < sk_GENERAL_NAME_num(dp->CRLissuer) && !ok;
+		     j++) {
+			g = sk_GENERAL_NAME_value(dp->CRLissuer, j);
+			ok = g->type == GEN_DIRNAME &&
+			    X509_NAME_cmp(g->d.directoryName, c->issuer) == 0;
+		}
+	}
+	sk_DIST_POINT_pop_free(cdp, DIST_POINT_free);
+	return ok;
+}
+
 static int
 crl_usable(struct rev *v, const struct px_crl *c, X509 *cert, X509 *issuer,
     char *why, size_t len)
@@ -147,7 +177,8 @@ crl_usable(struct rev *v, const struct px_crl *c, X509 *cert, X509 *issuer,
 	unsigned int reasons;
 	int r;
 
-	if (X509_NAME_cmp(c->issuer, X509_get_issuer_name(cert)) != 0)
+	if (X509_NAME_cmp(c->issuer, X509_get_issuer_name(cert)) != 0 &&
+	    !indirect_for(c, cert))
 		return 0;
 	if (c->unusable != NULL) {
 		px_note(why, len, c->label, c->unusable);
@@ -463,8 +494,9 @@ lookup_status(const struct px_crl *base, const struct px_crl *delta, X509 *cert,
 	int in_base, in_delta;
 	char t[32];
 
-	in_base = px_crl_lookup(base, serial, &be);
-	in_delta = delta != NULL && px_crl_lookup(delta, serial, &de);
+	(void)serial;
+	in_base = px_crl_lookup_cert(base, cert, &be);
+	in_delta = delta != NULL && px_crl_lookup_cert(delta, cert, &de);
 	if (in_delta && de.reason == PX_REASON_REMOVE_FROM_CRL) {
 		/* removeFromCRL lifts a hold; a permanent revocation stays. */
 		if (!in_base || be.reason == PX_REASON_CERTIFICATE_HOLD ||

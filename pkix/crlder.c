@@ -48,6 +48,7 @@
 static const unsigned char oid_reason[] = { 0x55, 0x1d, 0x15 };
 static const unsigned char oid_hold[] = { 0x55, 0x1d, 0x17 };
 static const unsigned char oid_invalidity[] = { 0x55, 0x1d, 0x18 };
+static const unsigned char oid_cissuer[] = { 0x55, 0x1d, 0x1d };
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 static long long
@@ -339,6 +340,60 @@ out:
 	return r;
 }
 
+/*
+ * certificateIssuer (5.3.3): the issuer of this entry and of the following
+ * ones, by its directoryName; its number among the CRL's certificate
+ * issuers (1 and up; 0 is the CRL's issuer itself) into *idx.
+ */
+static int
+get_cissuer(struct px_crl *c, const struct der *val, unsigned int *idx)
+{
+	const unsigned char *p = val->p;
+	GENERAL_NAMES *gns;
+	GENERAL_NAME *g;
+	X509_NAME *nm = NULL, **v;
+	size_t i;
+	int j, r = PX_ERR_BAD_FORMAT;
+
+	if ((gns = d2i_GENERAL_NAMES(NULL, &p, (long)der_len(val))) == NULL ||
+	    p != val->end)
+		goto out;
+	for (j = 0; j < sk_GENERAL_NAME_num(gns) && nm == NULL; j++) {
+		g = sk_GENERAL_NAME_value(gns, j);
+		if (g->type == GEN_DIRNAME)
+			nm = g->d.directoryName;
+	}
+	if (nm == NULL)
+		goto out; /* no name of ours to compare with: refused */
+	c->cissuer_seen = 1;
+	if (X509_NAME_cmp(nm, c->issuer) == 0) {
+		*idx = 0;
+		r = 0;
+		goto out;
+	}
+	for (i = 0; i < c->n_cissuers; i++)
+		if (X509_NAME_cmp(nm, c->cissuers[i]) == 0) {
+			*idx = (unsigned int)i + 1;
+			r = 0;
+			goto out;
+		}
+	if (c->n_cissuers == PX_CRL_CISSUERS_MAX)
+		goto out;
+	r = PX_ERR_NOMEM;
+	if ((v = reallocarray(c->cissuers, c->n_cissuers + 1, sizeof(*v))) ==
+	    NULL)
+		goto out;
+	c->cissuers = v;
+	if ((v[c->n_cissuers] = X509_NAME_dup(nm)) == NULL)
+		goto out;
+	*idx = (unsigned int)++c->n_cissuers;
+	r = 0;
+out:
+	GENERAL_NAMES_free(gns);
+	ERR_clear_error();
+	return r;
+}
+
 /* The revokedCertificates: each entry checked and added to the index. */
 static int
 walk_entries(struct px_crl *c, struct der *revs, int v2, int *entry_crit)
@@ -348,6 +403,7 @@ walk_entries(struct px_crl *c, struct der *revs, int v2, int *entry_crit)
 	const unsigned char *mag;
 	size_t mlen;
 	int neg, tag, crit, reason, seen, r;
+	unsigned int cur = 0; /* the certificate issuer in force */
 	time_t when;
 
 	while (revs->p < revs->end) {
@@ -368,8 +424,13 @@ walk_entries(struct px_crl *c, struct der *revs, int v2, int *entry_crit)
 			for (seen = 0; exts.p < exts.end;) {
 				if (get_ext(&exts, &oid, &crit, &val) != 0)
 					return PX_ERR_BAD_FORMAT;
-				if (oid_is(
-				        &oid, oid_reason, sizeof(oid_reason))) {
+				if (oid_is(&oid, oid_cissuer,
+				        sizeof(oid_cissuer))) {
+					if ((r = get_cissuer(c, &val, &cur)) !=
+					    0)
+						return r;
+				} else if (oid_is(&oid, oid_reason,
+				               sizeof(oid_reason))) {
 					/* Twice: which one would count? */
 					if (seen++ ||
 					    get_reason(&val, &reason) != 0)
@@ -382,7 +443,8 @@ walk_entries(struct px_crl *c, struct der *revs, int v2, int *entry_crit)
 			}
 		}
 		serial_mag(&ser, buf, &mag, &mlen, &neg);
-		if ((r = px_ixb_add(c->ixb, neg, mag, mlen, reason, when)) != 0)
+		if ((r = px_ixb_add(
+		         c->ixb, neg, mag, mlen, cur, reason, when)) != 0)
 			return r;
 		c->entries++;
 	}

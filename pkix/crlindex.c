@@ -3,7 +3,7 @@
  * validated, then read with pread() and searched without parsing the CRL.
  *
  * Layout (integers little-endian unless said; never leaves the machine):
- *   0  magic "PXCRLIX2"          8  u32 header length (multiple of 8)
+ *   0  magic "PXCRLIX3"          8  u32 header length (multiple of 8)
  *  12  u32 serial width W (1-32) 16  u64 entry count
  *  24  i64 thisUpdate            32  i64 nextUpdate (0: none)
  *  40  32 SHA-256 of the CRL     72  32 SHA-256 of the signer's SPKI
@@ -14,12 +14,19 @@
  * 180  u8 time width T (0-8)     181 zero byte
  * 182  u16 freshestCRL length (0: none, or not kept)
  * 184  i64 time base (the revocation time of the CRL's first entry)
- * 192  issuer name DER, IDP DER, freshestCRL value DER, zero padding
+ * 192  u32 length of the certificate issuers after the records
+ * 196  u32 zero
+ * 200  issuer name DER, IDP DER, freshestCRL value DER, zero padding
  * then count records of S + W + 1 + T bytes (S 1 with flag 2, else 0),
- * sorted by serial (negative ones first), no serial twice:
- *   [u8 0 negative, 1 positive,] serial magnitude[W] (big-endian,
- *   right-aligned, zero-padded), u8 reason (255: none), revocation time
- *   minus the time base in T bytes (big-endian, two's complement).
+ * sorted by S then serial (negative ones first), no serial twice for one
+ * certificate issuer:
+ *   [u8 2 x certificate issuer + (0 negative, 1 positive),] serial
+ *   magnitude[W] (big-endian, right-aligned, zero-padded), u8 reason (255:
+ *   none), revocation time minus the time base in T bytes (big-endian,
+ *   two's complement).
+ * then the certificate issuers of an indirect CRL (the certificateIssuer
+ * entry extensions, RFC 5280 5.3.3), Name DER back to back: issuer i + 1
+ * of a record; 0 is the CRL's issuer.
  * W, S and T are as small as the CRL's entries allow: 1M entries with
  * 16-byte serials take 21 MB, 17 MB when they share one revocation time
  * (PXCRLIX1, of fixed fields, took 27 MB); an index of the old format is
@@ -37,8 +44,9 @@
 #include "../common/log.h"
 #include "pkix_int.h"
 
-#define MAGIC "PXCRLIX2"
-#define FIXED 192
+#define MAGIC "PXCRLIX3"
+#define FIXED 200
+#define TRAILER_MAX (64 * 1024)
 #define W_MAX 32
 #define T_MAX 8
 #define REC_MAX (1 + W_MAX + 1 + T_MAX)
@@ -80,6 +88,7 @@ get64(const unsigned char *p)
 /* One record, decoded: the magnitude right-aligned in mag[W_MAX]. */
 struct rec {
 	int neg;
+	unsigned int idx; /* certificate issuer: 0 the CRL's */
 	unsigned char mag[W_MAX];
 	int reason; /* 0-255 as stored */
 	int64_t d;  /* revocation time - base */
@@ -97,7 +106,7 @@ rec_put(unsigned char *p, size_t w, int neg, size_t tw, const struct rec *e)
 	size_t i;
 
 	if (neg)
-		*p++ = e->neg ? 0 : 1;
+		*p++ = (unsigned char)(2 * e->idx + (e->neg ? 0 : 1));
 	memcpy(p, e->mag + W_MAX - w, w);
 	p += w;
 	*p++ = (unsigned char)e->reason;
@@ -111,7 +120,8 @@ rec_get(const unsigned char *p, size_t w, int neg, size_t tw, struct rec *e)
 	uint64_t v = 0;
 	size_t i;
 
-	e->neg = neg ? *p++ == 0 : 0;
+	e->neg = neg ? (*p & 1) == 0 : 0;
+	e->idx = neg ? *p++ >> 1 : 0;
 	memset(e->mag, 0, W_MAX - w);
 	memcpy(e->mag + W_MAX - w, p, w);
 	p += w;
@@ -151,7 +161,7 @@ rec_cmp(const unsigned char *a, const unsigned char *b, size_t w, int neg)
 	if (a[0] != b[0])
 		return a[0] < b[0] ? -1 : 1;
 	r = memcmp(a + 1, b + 1, w);
-	return a[0] == 0 ? -r : r;
+	return (a[0] & 1) == 0 ? -r : r;
 }
 
 int
@@ -250,7 +260,7 @@ widen(struct px_ixb *b, size_t w, int neg, size_t tw)
 
 int
 px_ixb_add(struct px_ixb *b, int neg, const unsigned char *mag, size_t mlen,
-    int reason, time_t t)
+    unsigned int idx, int reason, time_t t)
 {
 	struct rec e;
 	size_t w = b->w, tw = b->tw;
@@ -271,10 +281,14 @@ px_ixb_add(struct px_ixb *b, int neg, const unsigned char *mag, size_t mlen,
 		w = mlen;
 	if (time_width(d) > tw)
 		tw = time_width(d);
-	if ((w != b->w || tw != b->tw || (neg && !b->neg)) &&
-	    (r = widen(b, w, neg || b->neg, tw)) != 0)
+	if (idx > PX_CRL_CISSUERS_MAX)
+		return PX_ERR_INTERNAL;
+	/* The S byte carries the sign and the certificate issuer. */
+	if ((w != b->w || tw != b->tw || ((neg || idx > 0) && !b->neg)) &&
+	    (r = widen(b, w, neg || idx > 0 || b->neg, tw)) != 0)
 		return r;
 	e.neg = neg;
+	e.idx = idx;
 	memset(e.mag, 0, W_MAX - mlen);
 	memcpy(e.mag + W_MAX - mlen, mag, mlen);
 	e.reason = reason >= 0 && reason < NO_REASON ? reason : NO_REASON;
@@ -345,13 +359,20 @@ int
 px_ixb_finish(struct px_ixb *b, const struct px_crl *c, X509 *signer,
     const unsigned char der_sha256[32], unsigned char **out, size_t *outlen)
 {
-	unsigned char *buf = b->buf, *iss = NULL, *nb;
-	size_t total;
-	int isslen, r;
+	unsigned char *buf = b->buf, *iss = NULL, *nb, *p;
+	size_t total, tlen = 0, i;
+	int isslen, r, l;
 
 	*out = NULL;
 	*outlen = 0;
 	if (b->too_long)
+		return PX_ERR_UNSUPPORTED;
+	for (i = 0; i < c->n_cissuers; i++) {
+		if ((l = i2d_X509_NAME(c->cissuers[i], NULL)) <= 0)
+			return PX_ERR_NOMEM;
+		tlen += (size_t)l;
+	}
+	if (tlen > TRAILER_MAX)
 		return PX_ERR_UNSUPPORTED;
 	if ((isslen = i2d_X509_NAME(c->issuer, &iss)) <= 0)
 		return PX_ERR_NOMEM;
@@ -362,6 +383,17 @@ px_ixb_finish(struct px_ixb *b, const struct px_crl *c, X509 *signer,
 		goto out;
 	}
 	total = b->hdr + b->n * rec_len(b->w, b->neg, b->tw);
+	if (total + tlen > b->cap) {
+		if ((nb = realloc(buf, total + tlen)) == NULL) {
+			r = PX_ERR_NOMEM;
+			goto out;
+		}
+		b->buf = buf = nb;
+		b->cap = total + tlen;
+	}
+	for (i = 0, p = buf + total; i < c->n_cissuers; i++)
+		(void)i2d_X509_NAME(c->cissuers[i], &p);
+	total += tlen;
 	memset(buf, 0, b->hdr);
 	memcpy(buf, MAGIC, 8);
 	put32(buf + 8, (uint32_t)b->hdr);
@@ -382,6 +414,7 @@ px_ixb_finish(struct px_ixb *b, const struct px_crl *c, X509 *signer,
 	buf[182] = (unsigned char)c->freshest_der_len;
 	buf[183] = (unsigned char)(c->freshest_der_len >> 8);
 	put64(buf + 184, (uint64_t)b->base);
+	put32(buf + 192, (uint32_t)tlen);
 	memcpy(buf + FIXED, iss, (size_t)isslen);
 	if (c->idp_der_len > 0)
 		memcpy(
@@ -425,6 +458,13 @@ px_crl_index_build(const struct px_crl *c, X509 *signer,
 		rev = sk_X509_REVOKED_value(revs, (int)i);
 		serial = X509_REVOKED_get0_serialNumber(rev);
 		v = -1;
+		/* Which issuer each entry is of is OpenSSL's to know
+		 * here: an indirect CRL is compiled from its DER only. */
+		if (X509_REVOKED_get_ext_by_NID(
+		        rev, NID_certificate_issuer, -1) >= 0) {
+			r = PX_ERR_UNSUPPORTED;
+			goto out;
+		}
 		reason =
 		    X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL, NULL);
 		if (reason != NULL) {
@@ -437,7 +477,7 @@ px_crl_index_build(const struct px_crl *c, X509 *signer,
 		if ((r = px_ixb_add(&b,
 		         ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER,
 		         ASN1_STRING_get0_data(serial),
-		         (size_t)ASN1_STRING_length(serial),
+		         (size_t)ASN1_STRING_length(serial), 0,
 		         v >= 0 && v < NO_REASON ? (int)v : -1, t)) != 0)
 			goto out;
 	}
@@ -472,6 +512,40 @@ get_integer(const unsigned char *lenp, const unsigned char *p)
 	return v;
 }
 
+/* The certificate issuers after the records, into c->cissuers. */
+static int
+load_cissuers(
+    const struct px_blob *b, size_t off, size_t tlen, struct px_crl *c)
+{
+	unsigned char *t;
+	const unsigned char *p;
+	X509_NAME **v, *nm;
+	int r = PX_ERR_BAD_FORMAT;
+
+	if ((t = malloc(tlen)) == NULL)
+		return PX_ERR_NOMEM;
+	if (px_blob_read(b, off, t, tlen) != 0)
+		goto out;
+	for (p = t; p < t + tlen;) {
+		if (c->n_cissuers == PX_CRL_CISSUERS_MAX ||
+		    (nm = d2i_X509_NAME(NULL, &p, (long)(t + tlen - p))) ==
+		        NULL)
+			goto out;
+		if ((v = reallocarray(
+		         c->cissuers, c->n_cissuers + 1, sizeof(*v))) == NULL) {
+			X509_NAME_free(nm);
+			r = PX_ERR_NOMEM;
+			goto out;
+		}
+		c->cissuers = v;
+		c->cissuers[c->n_cissuers++] = nm;
+	}
+	r = 0;
+out:
+	free(t);
+	return r;
+}
+
 int
 px_crl_from_index(const struct px_blob *b, const unsigned char der_sha256[32],
     const char *label, struct px_crl **out)
@@ -479,7 +553,7 @@ px_crl_from_index(const struct px_blob *b, const unsigned char der_sha256[32],
 	struct px_crl *c = NULL;
 	unsigned char fixed[FIXED], *var = NULL;
 	const unsigned char *p;
-	uint32_t hdr, w, isslen, idplen, frlen;
+	uint32_t hdr, w, isslen, idplen, frlen, tlen;
 	uint64_t n;
 	size_t rl;
 	size_t len = b->len;
@@ -496,6 +570,7 @@ px_crl_from_index(const struct px_blob *b, const unsigned char der_sha256[32],
 	isslen = get32(fixed + 172);
 	idplen = get32(fixed + 176);
 	frlen = (uint32_t)fixed[182] | (uint32_t)fixed[183] << 8;
+	tlen = get32(fixed + 192);
 	rl = rec_len(w, (fixed[104] & F_SIGN) != 0, fixed[180]);
 	if (hdr < FIXED || hdr > len || hdr % 8 != 0 || hdr > (1U << 20) ||
 	    w < 1 || w > W_MAX || isslen == 0 || isslen > hdr - FIXED ||
@@ -503,8 +578,10 @@ px_crl_from_index(const struct px_blob *b, const unsigned char der_sha256[32],
 	    frlen > hdr - FIXED - isslen - idplen ||
 	    (frlen > 0 && (fixed[104] & F_FRESHEST) == 0) || fixed[105] > 32 ||
 	    fixed[138] > 32 || (fixed[104] & ~(F_FRESHEST | F_SIGN)) != 0 ||
-	    fixed[180] > T_MAX || fixed[181] != 0 || n > (len - hdr) / rl ||
-	    hdr + n * rl != len)
+	    fixed[180] > T_MAX || fixed[181] != 0 || get32(fixed + 196) != 0 ||
+	    tlen > TRAILER_MAX || tlen > len - hdr ||
+	    n > (len - hdr - tlen) / rl || hdr + n * rl + tlen != len ||
+	    (tlen > 0 && (fixed[104] & F_SIGN) == 0))
 		return PX_ERR_BAD_FORMAT;
 	if (der_sha256 != NULL && memcmp(fixed + 40, der_sha256, 32) != 0)
 		return PX_ERR_BAD_FORMAT;
@@ -563,6 +640,8 @@ px_crl_from_index(const struct px_blob *b, const unsigned char der_sha256[32],
 	c->nrecs = (size_t)n;
 	c->entries = (long)n;
 	c->width = w;
+	if (tlen > 0 && (r = load_cissuers(b, hdr + n * rl, tlen, c)) != 0)
+		goto out;
 	*out = c;
 	c = NULL;
 	r = 0;
@@ -576,6 +655,13 @@ out:
 int
 px_crl_index_lookup(
     const struct px_crl *c, const ASN1_INTEGER *serial, struct px_crl_entry *e)
+{
+	return px_crl_index_lookup_of(c, 0, serial, e);
+}
+
+int
+px_crl_index_lookup_of(const struct px_crl *c, unsigned int idx,
+    const ASN1_INTEGER *serial, struct px_crl_entry *e)
 {
 	const unsigned char *s = ASN1_STRING_get0_data(serial);
 	unsigned char key[1 + W_MAX], rec[REC_MAX], *k = key;
@@ -593,10 +679,10 @@ px_crl_index_lookup(
 		s++;
 		sl--;
 	}
-	if (sl > c->width || (neg && !c->negs))
+	if (sl > c->width || ((neg || idx > 0) && !c->negs))
 		return 0;
 	if (c->negs)
-		*k++ = neg ? 0 : 1;
+		*k++ = (unsigned char)(2 * idx + (neg ? 0 : 1));
 	memset(k, 0, c->width - sl);
 	memcpy(k + c->width - sl, s, sl);
 	while (lo < hi) {

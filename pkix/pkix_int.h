@@ -12,6 +12,7 @@
 
 #define PX_CRL_SKEW 300 /* seconds of clock skew allowed on thisUpdate */
 #define PX_CRL_FRESHEST_MAX 65535 /* bytes of a freshestCRL extension */
+#define PX_CRL_CISSUERS_MAX 127   /* certificate issuers of an indirect CRL */
 #define PX_CERT_FILE_MAX (1024 * 1024)
 
 /* CRL reason codes of RFC 5280 5.3.1 that the rules below use. */
@@ -64,6 +65,11 @@ struct px_crl {
 	time_t this_update;
 	time_t next_update; /* 0 when absent */
 	int has_freshest;   /* freshestCRL present: deltas exist */
+	/* Indirect CRLs: the certificate issuers of its entries (RFC 5280
+	 * 5.3.3), in the order first named; entries name them as i + 1. */
+	X509_NAME **cissuers;
+	size_t n_cissuers;
+	int cissuer_seen; /* a certificateIssuer entry extension was read */
 	/* freshestCRL's value (CRLDistributionPoints, DER), or NULL: where
 	 * the delta CRLs are, kept in the index too. */
 	unsigned char *freshest_der;
@@ -136,6 +142,11 @@ int px_crl_delta_fits(const struct px_crl *base, const struct px_crl *delta);
 /* Returns <0, 0, >0 as a is older, as old as, newer than b. */
 int px_crl_newer(const struct px_crl *a, const struct px_crl *b);
 /* Looks serial up.  Returns 1 and fills *e when listed, else 0. */
+/* Looks cert up in crl: its serial among the entries of its issuer (the
+ * CRL's issuer, or one its certificateIssuer entries name).  Returns 1 and
+ * fills *e when listed, else 0. */
+int px_crl_lookup_cert(
+    const struct px_crl *crl, X509 *cert, struct px_crl_entry *e);
 int px_crl_lookup(const struct px_crl *crl, const ASN1_INTEGER *serial,
     struct px_crl_entry *e);
 /* Formats "#N" (or "without number") for messages. */
@@ -164,7 +175,7 @@ int px_crl_index_build(const struct px_crl *crl, X509 *signer,
  */
 int px_ixb_init(struct px_ixb *b, const struct px_crl *crl, size_t max) PX_WUR;
 int px_ixb_add(struct px_ixb *b, int neg, const unsigned char *mag, size_t mlen,
-    int reason, time_t t) PX_WUR;
+    unsigned int cissuer, int reason, time_t t) PX_WUR;
 int px_ixb_sort(struct px_ixb *b);
 int px_ixb_finish(struct px_ixb *b, const struct px_crl *crl, X509 *signer,
     const unsigned char der_sha256[32], unsigned char **out,
@@ -209,6 +220,10 @@ int px_crl_from_index(const struct px_blob *idx,
     const unsigned char der_sha256[32], const char *label,
     struct px_crl **out) PX_WUR;
 /* Binary search of an indexed CRL.  Returns 1 and fills *e when listed. */
+/* The same for the entries of certificate issuer cissuer (0: the CRL's
+ * issuer, i + 1: crl->cissuers[i]; indirect CRLs). */
+int px_crl_index_lookup_of(const struct px_crl *crl, unsigned int cissuer,
+    const ASN1_INTEGER *serial, struct px_crl_entry *e);
 int px_crl_index_lookup(const struct px_crl *crl, const ASN1_INTEGER *serial,
     struct px_crl_entry *e);
 /* SHA-256 of x's SubjectPublicKeyInfo.  Returns 0 or PX_ERR_CRYPTO. */
