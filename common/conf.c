@@ -139,7 +139,7 @@ px_config_new(void)
 	    (cfg->disallowed_dir = strdup("/etc/pam_pkix/disallowed")) ==
 	        NULL ||
 	    (cfg->crl_dir = strdup("/etc/pam_pkix/crl")) == NULL ||
-	    (cfg->machine_dir = strdup("/var/cache/pam_pkix")) == NULL ||
+	    (cfg->machine_dir = strdup(PX_CACHE_DIR)) == NULL ||
 	    (cfg->helper = strdup(PX_HELPER_PATH)) == NULL ||
 	    (cfg->ocsp_hash = strdup("sha1")) == NULL ||
 	    (cfg->user_dir = strdup("~/.cache/pam_pkix")) == NULL ||

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the Debian 12 packages needed to build pam_pkix and run its tests.
+# Installs the Debian 12 packages needed to build pam_pkix and run its tests
+# (the last line: to build and check the Debian packages, tests/package.sh).
 # Idempotent: does nothing when every package is already installed.
 set -eu
 
@@ -11,6 +12,7 @@ python3 clang-format clang binutils nginx-light
 slapd ldap-utils krb5-kdc krb5-admin-server krb5-user libsasl2-modules-gssapi-mit
 libresolv-wrapper libnss-wrapper softhsm2
 openssh-server openssh-client libpam-wrapper
+dpkg-dev debhelper lintian devscripts
 "
 
 missing=

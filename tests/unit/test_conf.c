@@ -67,7 +67,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg->prefer_crl, 0);
 	assert_int_equal(cfg->offline, 0);
 	assert_int_equal(cfg->memory, 1);
-	assert_string_equal(cfg->machine_dir, "/var/cache/pam_pkix");
+	assert_string_equal(cfg->machine_dir, PX_CACHE_DIR);
 	assert_string_equal(cfg->user_dir, "~/.cache/pam_pkix");
 	assert_string_equal(cfg->ldap_user_filter, "(uid=%u)");
 	assert_int_equal(cfg->n_mapping, 2);
