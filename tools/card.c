@@ -290,7 +290,14 @@ card_read(const char *module, unsigned int timeout, struct wire *w, char *why,
 		/* Only the pipe is the child's output. */
 		if ((devnull = open("/dev/null", O_RDWR)) >= 0)
 			dup2(devnull, STDOUT_FILENO);
+		/* A crash of the module is told by its signal: no handler
+		 * inherited (a sanitizer's) turns it into an exit status. */
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGILL, SIG_DFL);
+		signal(SIGFPE, SIG_DFL);
+		signal(SIGABRT, SIG_DFL);
 		card_child(fds[1], module);
 	}
 	close(fds[1]);
