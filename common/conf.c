@@ -606,7 +606,56 @@ struct parse_state {
 	int err_line;     /* first line with an error, 0 if none */
 	unsigned char seen[NKEYS];
 	int nomem;
+	int nerr;     /* errors found, logged up to PX_CONF_ERRORS_MAX */
+	int prev_key; /* a key line since the last section line */
 };
+
+/*
+ * inih's own syntax rule for a line (a comment, a [section], key = value
+ * or key: value, or a continuation after a key), so that every bad line
+ * is named, not only the first one inih returns.  An inline comment is
+ * ';' after white space.
+ */
+static const char *
+find_chars(const char *s, const char *chars)
+{
+	int ws = 0;
+
+	for (; *s != '\0' && strchr(chars, *s) == NULL; s++) {
+		if (ws && *s == ';')
+			break;
+		ws = isspace((unsigned char)*s);
+	}
+	return *s != '\0' && strchr(chars, *s) != NULL ? s : NULL;
+}
+
+static int fail(struct parse_state *st, const char *section, const char *key,
+    const char *msg);
+
+static void
+check_syntax(struct parse_state *st, const char *line)
+{
+	const char *s = line;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return;
+	if (s > line && st->prev_key)
+		return; /* a continuation line: the handler refuses it */
+	if (*s == '[') {
+		st->prev_key = 0;
+		if (find_chars(s + 1, "]") == NULL)
+			fail(st, NULL, NULL, "syntax error (no ']' after '[')");
+		return;
+	}
+	if (find_chars(s, "=:") == NULL) {
+		fail(st, NULL, NULL,
+		    "syntax error (expected [section] or key = value)");
+		return;
+	}
+	st->prev_key = 1;
+}
 
 /* An fgets() for ini_parse_stream() that counts lines. */
 static char *
@@ -626,6 +675,7 @@ reader(char *str, int num, void *stream)
 	str[n] = '\0';
 	st->text = p + n;
 	st->lineno++;
+	check_syntax(st, str);
 	return str;
 }
 
@@ -635,6 +685,8 @@ fail(struct parse_state *st, const char *section, const char *key,
 {
 	if (st->err_line == 0)
 		st->err_line = st->lineno;
+	if (++st->nerr > PX_CONF_ERRORS_MAX)
+		return 0;
 	if (key != NULL)
 		px_error("%s:%d: [%s] %s: %s", st->name, st->lineno, section,
 		    key, msg);
@@ -714,12 +766,15 @@ px_config_parse(struct px_config *cfg, const char *name, const char *text)
 		return PX_ERR_NOMEM;
 	if (r == 0 && st.err_line == 0)
 		return 0;
-	if (r > 0 && (st.err_line == 0 || r < st.err_line))
-		px_error(
-		    "%s:%d: syntax error (expected [section] or key = value)",
-		    name, r);
-	else if (r < 0)
+	if (r > 0 && (st.err_line == 0 || r < st.err_line)) {
+		st.lineno = r;
+		fail(&st, NULL, NULL,
+		    "syntax error (expected [section] or key = value)");
+	} else if (r < 0)
 		px_error("%s: cannot parse", name);
+	if (st.nerr > PX_CONF_ERRORS_MAX)
+		px_error(
+		    "%s: %d more errors", name, st.nerr - PX_CONF_ERRORS_MAX);
 	return PX_ERR_CONFIG;
 }
 
@@ -822,5 +877,141 @@ set_oids(struct px_config *cfg, const struct key_def *k, const char *value,
 	out[o] = '\0';
 	free(*sp);
 	*sp = out;
+	return 0;
+}
+
+/* A duration or a size in the largest unit that is exact. */
+static void
+fmt_scaled(char *buf, size_t len, uint64_t v, const char *units,
+    const uint64_t *scale, size_t n)
+{
+	size_t i;
+
+	for (i = n; i-- > 1;)
+		if (v != 0 && v % scale[i] == 0) {
+			snprintf(buf, len, "%llu%c",
+			    (unsigned long long)(v / scale[i]), units[i]);
+			return;
+		}
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+/* Words joined by single spaces, or NULL (none, or out of memory). */
+static char *
+join(char *const *v, size_t n, int *nomem)
+{
+	size_t i, len = 1, o = 0, w;
+	char *out;
+
+	if (n == 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	if ((out = malloc(len)) == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			out[o++] = ' ';
+		w = strlen(v[i]);
+		memcpy(out + o, v[i], w);
+		o += w;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The value of k in cfg as the file gives it, malloc()ed, or NULL. */
+static char *
+format_key(const struct px_config *cfg, const struct key_def *k, int *nomem)
+{
+	static const uint64_t tscale[] = { 1, 60, 3600, 86400 };
+	static const uint64_t sscale[] = { 1, 1024, 1024 * 1024,
+		1024 * 1024 * 1024 };
+	const void *f = (const char *)cfg + k->off;
+	char buf[64], *words[PX_MAPPING_MAX], *out;
+	const char *v = buf;
+	size_t i;
+
+	switch (k->type) {
+	case T_BOOL: v = *(const int *)f ? "yes" : "no"; break;
+	case T_UINT:
+		snprintf(buf, sizeof(buf), "%llu",
+		    (unsigned long long)*(const uint64_t *)f);
+		break;
+	case T_DURATION:
+		fmt_scaled(
+		    buf, sizeof(buf), *(const uint64_t *)f, " mhd", tscale, 4);
+		break;
+	case T_SIZE:
+		fmt_scaled(
+		    buf, sizeof(buf), *(const uint64_t *)f, " KMG", sscale, 4);
+		break;
+	case T_POLICY:
+		v = px_revocation_name(*(const enum px_revocation_policy *)f);
+		break;
+	case T_UNMATCHED:
+		v = *(const enum px_ssh_unmatched *)f == PX_SSH_IGNORE
+		    ? "ignore"
+		    : "deny";
+		break;
+	case T_URL_LIST:
+		return join(cfg->allowed_urls, cfg->n_allowed_urls, nomem);
+	case T_ENV_LIST: return join(cfg->helper_env, cfg->n_helper_env, nomem);
+	case T_MAPPING:
+		for (i = 0; i < cfg->n_mapping; i++) {
+			const struct px_mapping *m = &cfg->mapping[i];
+
+			if (m->kind == PX_MAP_FILE) {
+				if ((words[i] = malloc(strlen(m->path) + 6)) !=
+				    NULL)
+					snprintf(words[i], strlen(m->path) + 6,
+					    "file:%s", m->path);
+			} else
+				words[i] = strdup(m->kind == PX_MAP_CN ? "cn"
+				        : m->kind == PX_MAP_UPN        ? "upn"
+				        : m->kind == PX_MAP_EMAIL      ? "email"
+				                                  : "ldap");
+			if (words[i] == NULL) {
+				*nomem = 1;
+				while (i-- > 0)
+					free(words[i]);
+				return NULL;
+			}
+		}
+		out = join(words, cfg->n_mapping, nomem);
+		for (i = 0; i < cfg->n_mapping; i++)
+			free(words[i]);
+		return out;
+	default:
+		if ((v = *(char *const *)f) == NULL)
+			return NULL;
+	}
+	if ((out = strdup(v)) == NULL)
+		*nomem = 1;
+	return out;
+}
+
+int
+px_config_walk(const struct px_config *cfg,
+    int (*fn)(
+        void *arg, const char *section, const char *key, const char *value),
+    void *arg)
+{
+	char *v = NULL;
+	size_t i;
+	int r, nomem = 0;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (cfg != NULL &&
+		    (v = format_key(cfg, &keys[i], &nomem)) == NULL && nomem)
+			return PX_ERR_NOMEM;
+		r = fn(arg, keys[i].section, keys[i].name, v);
+		free(v);
+		v = NULL;
+		if (r != 0)
+			return r;
+	}
 	return 0;
 }

@@ -15,6 +15,8 @@
 #include "err.h"
 
 #define PX_CONF_MAX_SIZE (64 * 1024)
+/* Errors of one file logged one by one; the rest are counted. */
+#define PX_CONF_ERRORS_MAX 100
 
 enum px_revocation_policy {
 	PX_REV_REQUIRE = 0,     /* unknown status denies */
@@ -145,6 +147,18 @@ int px_config_parse(
  */
 int px_config_set(struct px_config *cfg, const char *section, const char *key,
     const char *value) PX_WUR;
+
+/*
+ * Calls fn(arg, section, key, value) for each key of the key table, in its
+ * order, with cfg's value as the file would give it ("yes", "15m", "64M",
+ * "upn cn"), or NULL when the key is unset or cfg is NULL.  fn returns 0 to
+ * go on; anything else stops the walk and is returned.  Returns 0, fn's
+ * value or PX_ERR_NOMEM.
+ */
+int px_config_walk(const struct px_config *cfg,
+    int (*fn)(
+        void *arg, const char *section, const char *key, const char *value),
+    void *arg);
 
 /* Returns "require", "best-effort" or "none". */
 const char *px_revocation_name(enum px_revocation_policy p);

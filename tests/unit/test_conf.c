@@ -5,18 +5,23 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "common/conf.h"
 #include "common/log.h"
 
-static char logbuf[4096];
+static char logbuf[16384];
+
+static int nlogged;
 
 static void
 capture(void *arg, int level, const char *msg)
 {
 	size_t n = strlen(logbuf);
+
+	nlogged++;
 
 	snprintf(logbuf + n, sizeof(logbuf) - n, "%s\n", msg);
 }
@@ -25,6 +30,7 @@ static int
 reset(void **state)
 {
 	logbuf[0] = '\0';
+	nlogged = 0;
 	px_log_set_sink(capture, NULL);
 	return 0;
 }
@@ -213,6 +219,129 @@ test_set_override(void **state)
 	px_config_free(cfg);
 }
 
+/* Every bad line is named, syntax errors included, not only the first. */
+static void
+test_every_error(void **state)
+{
+	struct px_config *cfg;
+
+	assert_int_equal(parse("[login]\nfoo = 1\nbad line\nbar = 2\n"
+	                       "[nosuch\nmapping = cn\n  indented\n",
+	                     &cfg),
+	    PX_ERR_CONFIG);
+	assert_logged("t.conf:2: [login] foo: unknown key");
+	assert_logged("t.conf:3: syntax error");
+	assert_logged("t.conf:4: [login] bar: unknown key");
+	assert_logged("t.conf:5: syntax error (no ']' after '[')");
+	/* An indented line after a key is a continuation: refused too. */
+	assert_logged("t.conf:7: [login] mapping: given twice");
+	px_config_free(cfg);
+	/* A comment with ':' or '=' and an indented first key are fine. */
+	assert_int_equal(parse("; a = b\n# c: d\n[login]\n  mapping = cn\n"
+	                       "wait_for_card = 5 ; seconds\n",
+	                     &cfg),
+	    0);
+	px_config_free(cfg);
+}
+
+/* 10,000 errors: 100 lines, then one that counts the others. */
+static void
+test_errors_bounded(void **state)
+{
+	struct px_config *cfg;
+	char *text;
+	size_t i, o = 0, len = 16 + 10000 * 4;
+
+	assert_non_null(text = malloc(len + 1));
+	o += (size_t)snprintf(text, len, "[login]\n");
+	for (i = 0; i < 10000; i++)
+		o += (size_t)snprintf(text + o, len - o, "x=1\n");
+	nlogged = 0;
+	assert_int_equal(parse(text, &cfg), PX_ERR_CONFIG);
+	assert_int_equal(nlogged, PX_CONF_ERRORS_MAX + 1);
+	assert_logged("t.conf: 9900 more errors");
+	px_config_free(cfg);
+	free(text);
+}
+
+struct dump {
+	char buf[8192];
+	size_t n;
+	int keys;
+	int unset;
+};
+
+static int
+dump_key(void *arg, const char *section, const char *key, const char *value)
+{
+	struct dump *d = arg;
+
+	d->keys++;
+	if (value == NULL) {
+		d->unset++;
+		return 0;
+	}
+	d->n += (size_t)snprintf(d->buf + d->n, sizeof(d->buf) - d->n,
+	    "[%s]\n%s = %s\n", section, key, value);
+	assert_true(d->n < sizeof(d->buf));
+	return 0;
+}
+
+static int
+stop_at_second(
+    void *arg, const char *section, const char *key, const char *value)
+{
+	return ++*(int *)arg == 2 ? 42 : 0;
+}
+
+/* The walk gives every key of the table in a form the parser reads back
+ * to the same values. */
+static void
+test_walk(void **state)
+{
+	struct px_config *cfg;
+	struct dump a, b;
+	int n = 0;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(
+	    parse("[revocation]\nocsp_lifetime = 90m\n"
+	          "max_object_size = 2048K\ncrl_grace = 0\n"
+	          "[fetch]\nallowed_urls = http://a.test/ "
+	          "https://b.test/x\nhelper_environment = A=1 B=2\n"
+	          "[login]\nmapping = file:/etc/u ldap cn\n"
+	          "[ssh]\nssh_unmatched = ignore\n"
+	          "[policy]\nrequired_policies = 1.2.3, 2.5.29.32.0\n",
+	        &cfg),
+	    0);
+	assert_int_equal(px_config_walk(cfg, dump_key, &a), 0);
+	assert_true(strstr(a.buf, "ocsp_lifetime = 90m\n") != NULL);
+	assert_true(strstr(a.buf, "max_object_size = 2M\n") != NULL);
+	assert_true(strstr(a.buf, "crl_grace = 0\n") != NULL);
+	assert_true(strstr(a.buf, "ocsp_max_age = 1d\n") != NULL);
+	assert_true(strstr(a.buf, "mapping = file:/etc/u ldap cn\n") != NULL);
+	assert_true(strstr(a.buf, "helper_environment = A=1 B=2\n") != NULL);
+	assert_true(
+	    strstr(a.buf, "required_policies = 1.2.3 2.5.29.32.0\n") != NULL);
+	assert_true(strstr(a.buf, "ssh_unmatched = ignore\n") != NULL);
+	assert_true(strstr(a.buf, "upn_realms") == NULL); /* unset */
+	px_config_free(cfg);
+	/* Read back: the same text again.  (Repeated [section] lines are
+	 * fine for inih.) */
+	assert_int_equal(parse(a.buf, &cfg), 0);
+	assert_int_equal(px_config_walk(cfg, dump_key, &b), 0);
+	assert_string_equal(a.buf, b.buf);
+	assert_int_equal(a.keys, b.keys);
+	px_config_free(cfg);
+	/* Without a configuration: the names only, every one unset. */
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(px_config_walk(NULL, dump_key, &b), 0);
+	assert_int_equal(b.keys, a.keys);
+	assert_int_equal(b.unset, b.keys);
+	assert_int_equal(px_config_walk(NULL, stop_at_second, &n), 42);
+}
+
 int
 main(void)
 {
@@ -223,6 +352,9 @@ main(void)
 		cmocka_unit_test_setup(test_list_replaces_default, reset),
 		cmocka_unit_test_setup(test_too_many_list_entries, reset),
 		cmocka_unit_test_setup(test_set_override, reset),
+		cmocka_unit_test_setup(test_every_error, reset),
+		cmocka_unit_test_setup(test_errors_bounded, reset),
+		cmocka_unit_test_setup(test_walk, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
