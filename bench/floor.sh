@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The process floor (not a test): what a warm `pkixctl verify good.pem`
 # (both CRLs in the disk cache, nothing fetched) pays before and around its
 # work, for one or two pkixctl binaries side by side.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shell functions shared by the benchmark scripts (bash; sourced).  Not the
 # tests' helpers (tests/lib.sh): no TAP, no cmocka environment.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * measure: runs a command RUNS times, one at a time, and prints
  * "median_ms min_ms peak_rss_kb exit".  A small C launcher, because Linux

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Benchmark of a cache miss (not a test): what one network retrieval costs
 # with the retrieval helper (pkix-fetch, started with posix_spawn for every
 # miss) beside the in-process fetch of the code before it (libcurl loaded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mkcrl: writes a large CRL for the benchmark.
  *   mkcrl ISSUER.pem KEY.pem ENTRIES OUT.der [SERIAL-HEX | issuer=/DN ...]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Benchmark of the OCSP/CRL switch (not a test): a warm `pkixctl verify` of
 # an OCSP-checked certificate (its response in the disk cache) with N other
 # responses of the same responder cached, against a cache holding only its

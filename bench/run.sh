@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The benchmark of issue 11 (not a test): every figure in one run, side by
 # side, each with its command, and the ratios against their targets.
 #   bench/run.sh [--quick] [BUILDDIR] [SIZES...]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tree COMMAND...: runs COMMAND once as a child subreaper, waits for every
  * process of the run and prints "wall_ms tree_ms peak_kb tree_peak_kb
  * procs exit": wall time until COMMAND exits and until the last process of

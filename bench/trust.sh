@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Benchmark of the trust store (not a test): a warm `pkixctl verify` of the
 # test leaf with 1 trusted root against 145 (Debian's ca-certificates in
 # /etc/ssl/certs plus the test root), CRLs local in crl_dir, median of RUNS;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Administration of the caches (pkixctl urlcache, offline): listing,
  * counting, deleting. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A retrieval (DESIGN.md sections 4 and 5): memory cache -> disk caches ->
  * the network step, under the URL policy, the offline list and the time

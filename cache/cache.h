@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * URL retrieval with caching (DESIGN.md sections 4 and 5): disk cache
  * (machine, then user) -> network, by the rules of seed 003: plain GET

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Internal interfaces of cache/: metadata files, cache directories. */
 #ifndef PX_CACHE_INT_H
 #define PX_CACHE_INT_H

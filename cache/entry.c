@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A cache entry as found on disk: loaded, checked, rebuilt, handed out. */
 #include "config.h"
 

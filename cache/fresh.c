@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Freshness (DESIGN.md section 4, seed 003): when a cached object serves
  * without a request, when it must be revalidated, and the resync time. */
 #include "config.h"

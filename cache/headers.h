@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The HTTP response headers pam_pkix keeps (seed 003: ETag, Last-Modified,
  * Cache-Control max-age, Date, Via), parsed at the border, once: what does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The memory cache (seed 003, DESIGN.md section 5): per process, shared by
  * every context and thread, filled from the disk cache and the network.

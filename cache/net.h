@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The network side of cache/, linked only into the retrieval helper
  * (pkix-fetch): the HTTP and LDAP transports, the network step and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The number of cached OCSP responses of each responder (seed 003's
  * ocsp_to_crl_count rule), one record file per cache directory, so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The list of unreachable servers (seed 003, DESIGN.md sections 4 and 9): a
  * server (scheme, host, port) that failed may be tried again after 15 s;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The records between a process and its retrieval helper (pkix-fetch):
  * "TAG LEN\n" then LEN bytes then "\n".  The same format both ways; the

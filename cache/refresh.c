@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The network step of a retrieval (seed 003): request, validate, store. */
 #include "config.h"
 

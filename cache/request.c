@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Building the HTTP and LDAP requests of a retrieval, and taking the
  * response headers into the metadata. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Starting the retrieval helper (DESIGN.md section 9): every network
  * retrieval runs in pkix-fetch, started with posix_spawn from a fixed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Which URLs may be fetched: parsed by the one URL parser, a scheme we
  * fetch, inside allowed_urls (compared parsed).  The same check runs before

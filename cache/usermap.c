@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The LDAP user mapping (DESIGN.md section 6, mapping = ldap) in the
  * retrieval helper: the same binds, timeouts and logging as the CRL

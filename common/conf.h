@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The configuration file (INI, DESIGN.md section 6), parsed with libinih
  * into one struct.  Every key is typed and range-checked; unknown keys and

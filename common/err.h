@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The project's one error type: 0 is success, every failure a negative
  * PX_ERR_* value.  Foreign codes (CURLcode, LDAP, X509_V_ERR_*) are mapped at

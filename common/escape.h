@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Escaping at the two places where outside text meets a line-oriented
  * format: the record files pam_pkix writes (metadata, the offline list),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Process start of the command line program (pkixctl): what it asks of
  * OpenSSL before any work.  Not for the PAM module, whose host process owns

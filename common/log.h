@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Logging and the retrieval trace.  Both go to a sink chosen by the front end
  * (stderr in pkixctl, pam_syslog in the module).  Sinks are per thread, so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The one URL parser.  Every URL that enters pam_pkix (a certificate's CDP,
  * AIA caIssuers, AIA OCSP and freshestCRL, the configuration, a redirect)

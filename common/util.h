@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Small helpers shared by every layer: bounded file reads, checked parsers. */
 #ifndef PX_UTIL_H
 #define PX_UTIL_H

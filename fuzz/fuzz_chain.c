@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: chain building and the revocation decision, fed the
  * certificates that come with a leaf (a card's, pkixctl --untrusted): they

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: CRL parsing (PEM or DER) and the index built from it,
  * by both readers: OpenSSL's X509_CRL (px_crl_parse(), crl_dir) and the DER

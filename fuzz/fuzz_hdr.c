@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: the response header parsers (Cache-Control max-age,
  * ETag, HTTP dates).  Properties: max-age is -1 or within

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target: the compiled CRL index loader and its binary search. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target: the cache metadata parser (cache files are untrusted). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: the per-responder count file of OCSP responses
  * (cache/ocspcount.c; it sits in a cache directory: untrusted input).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target: OCSP response validation (responses are untrusted). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: the offline-list reader (the file is in the machine
  * cache: untrusted input).  Properties: every record kept has the key of

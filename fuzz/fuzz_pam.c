@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: pam_sm_authenticate() (and pam_sm_acct_mgmt()) end to
  * end, with a SoftHSM2 token, while allocations, file I/O, PAM calls and

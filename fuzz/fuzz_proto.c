@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: the records between a process and its retrieval helper
  * (cache/proto.c).  The helper's answer is input like any other: every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: SSH_AUTH_INFO_0 (px_ssh_info_parse) and the key
  * arguments of pkixctl ssh-keys (px_ssh_key_parse).  Properties: a parse

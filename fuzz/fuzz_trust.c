@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: the compiled trust store loader and its lookups.  The
  * input's checksum (bytes 24..55) is set to what it must be, so that the

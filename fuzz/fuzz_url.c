@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: the URL parser and the allowed_urls matcher.  The input
  * is "RULE\nURL".  Properties: a URL that parses has only the bytes the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for a
 # while on a corpus seeded from the test PKI.
 #   fuzz/run.sh [SECONDS-PER-TARGET [TARGET...]]     (default 30, all)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pkix-fetch: the retrieval helper (DESIGN.md section 9).  A login process
  * starts it with posix_spawn for every network retrieval; it is the only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The HTTP transport on libcurl (the retrieval helper only). */
 #include "config.h"
 

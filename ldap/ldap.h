@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The LDAP transport (seed 003, "LDAP Server Retrieval"): one base-scope
  * search of an RFC 4516 URL with at most three binds — LDAPv3 SASL GSSAPI

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The LDAP transport on OpenLDAP's libldap, Cyrus SASL and MIT Kerberos
  * GSSAPI (the retrieval helper only).

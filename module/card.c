@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The card, through libp11 over the configured PKCS#11 module: tokens with
  * certificates, the PIN, and the proof that the token holds the key.

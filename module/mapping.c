@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Certificate -> user mapping (DESIGN.md section 6, [login] mapping): the
  * methods of the configuration, tried in order.

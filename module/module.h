@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Internal interfaces of the PAM module. */
 #ifndef PX_MODULE_H
 #define PX_MODULE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pam_pkix: smart-card login.  The card proves it holds the key of a
  * certificate that maps to the user; the certificate is validated, with

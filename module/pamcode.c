@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The one place where PAM return codes are made.  Each entry point may
  * return only the codes Linux-PAM documents for it (pam_sm_authenticate(3),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The OpenSSH side (issue 13): X.509 public keys in the OpenSSH wire format
  * (RFC 4253 6.6, RFC 5656 3.1, RFC 8709 4), the keys sshd reports in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The account and session stages for sshd (issue 13): the key a publickey
  * login used, as sshd reports it in SSH_AUTH_INFO_0, must be the key of

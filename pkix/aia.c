@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* AIA caIssuers retrieval and its validator. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Facts worked out once per certificate object (certmemo.h). */
 #include "config.h"
 

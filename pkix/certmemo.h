@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What a context works out once per certificate object: its fingerprint
  * and the strings of its reports.  The memo holds a reference to every

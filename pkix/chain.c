@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Chain building and path validation (RFC 5280 6.1). */
 #include "config.h"
 

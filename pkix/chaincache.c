@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The process-wide cache of validated paths (chaincache.h). */
 #include "config.h"
 

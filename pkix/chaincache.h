@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The chain cache: per process, shared by every context and thread, the
  * paths that passed path validation (RFC 5280 6.1, X509_verify_cert), so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The verification context, and the validators rebuilt from data for
  * the retrieval helper. */
 #include "config.h"

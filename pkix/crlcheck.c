@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* CRL selection and checking (RFC 5280 6.3), and the CRL validator of
  * the cache. */
 #include "config.h"

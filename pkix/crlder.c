@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The cold path of a fetched CRL: validated and compiled into its index by
  * walking its DER once, without an X509_CRL (whose decode and free were 70%

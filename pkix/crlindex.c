@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The compiled CRL index (DESIGN.md section 5): written once when a CRL is
  * validated, then read with pread() and searched without parsing the CRL.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The decision: what a verification's chains come to under the policy,
  * and the revocations that count for every chain. */
 #include "config.h"

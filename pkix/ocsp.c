@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * OCSP (seed 003, "OCSP Specific Information"; RFC 6960): requests by GET
  * when small (RFC 5019) else POST, responses validated by the signer rules

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* OCSP inside pkix/: one query, one stapled response. */
 #ifndef PX_OCSP_H
 #define PX_OCSP_H

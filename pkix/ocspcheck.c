@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* OCSP for the revocation checks: the responder rules of seed 003 and
  * the URLs asked in turn (pkix/ocsp.c speaks the protocol). */
 #include "config.h"

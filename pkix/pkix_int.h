@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Internal interfaces of pkix/: CRL objects and the trust stores. */
 #ifndef PX_PKIX_INT_H
 #define PX_PKIX_INT_H

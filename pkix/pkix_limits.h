@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The bounds on the work of one verification, in one place: what a caller,
  * a card or a server can make chain building and AIA retrieval do.  When a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The report of a verification: the certificates' reports, the outcome
  * of one chain, the result, and the names of their values. */
 #include "config.h"

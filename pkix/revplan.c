@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The revocation plan of one certificate: which sources answer for it, in
  * which order (px_rev_plan(), a pure function of plain facts), and the

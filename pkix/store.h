@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The local trust stores of pkix/: loaded once per context. */
 #ifndef PX_STORE_H
 #define PX_STORE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * When the compiled trust store is used, and when it is rebuilt.
  *

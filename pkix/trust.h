@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The compiled trust store: ca_dir and intermediate_dir compiled into one
  * file of the machine cache directory, searched by subject-name hash and

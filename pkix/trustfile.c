@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The compiled trust store's file format: written by px_trust_build(), read
  * back by px_trust_parse() as strictly (every bound, every reserved byte,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The verification (DESIGN.md section 3): px_verify() checks the leaf,
  * builds its chains (chain.c, aia.c) and checks each, path validation

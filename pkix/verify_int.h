@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Internal interfaces of the verification (pkix/): the structures its
  * files share and the functions that cross them.  The data flow is

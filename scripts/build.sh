@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds pam_pkix out of tree.
 #   scripts/build.sh [BUILDDIR [CONFIGURE-ARGS...]]   (default BUILDDIR: build)
 set -eu

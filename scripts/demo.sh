@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs what is needed, builds, and runs the demo on a throwaway PKI:
 # a root and an issuing CA whose CRLs are served by nginx on 127.0.0.1;
 # pkixctl accepts a good certificate (fetching the CRLs), then rejects a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs the Debian 12 packages needed to build pam_pkix and run its tests
 # (the last line: to build and check the Debian packages, tests/package.sh).
 # Idempotent: does nothing when every package is already installed.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs what is needed, builds, and runs the whole test suite.
 # Run as root on Debian 12:   scripts/test.sh
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Generates the test PKI with the openssl command line tool.
 #
 #   tests/gen-pki.sh OUTDIR

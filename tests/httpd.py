@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """A scripted HTTP server for the integration tests (standard library only).
 
     httpd.py PORT PLAN LOG

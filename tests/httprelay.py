@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """An HTTP relay that records request lines: the tests read from its log
 which method and path reached a server that keeps no log of its own
 (openssl ocsp).

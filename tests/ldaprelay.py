@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """A relay in front of slapd that refuses LDAPv3 and passes LDAPv2.
 
     ldaprelay.py LISTEN_PORT SLAPD_PORT LOG

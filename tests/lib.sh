@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Helpers for the integration tests: TAP output, a private temporary
 # directory removed on exit, the test PKI and per-scenario configurations.
 # Sourced by tests/integration/*.test (bash).

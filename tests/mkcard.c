@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mkcard: puts certificates (and, unless KEY is "-", a key) on an
  * initialised PKCS#11 token (SoftHSM2 in the tests).  EC keys go in with

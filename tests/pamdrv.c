@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pamdrv: drives the real libpam with a service file of a test directory.
  *   pamdrv CONFDIR SERVICE USER PIN [acct] [repeat N]

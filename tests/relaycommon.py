@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Byte pumps shared by the test relays (ldaprelay.py, httprelay.py)."""
 import socket
 import threading

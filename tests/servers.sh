@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Real servers for the integration tests, on 127.0.0.1 in $PX_T, stopped by
 # PID when the test exits.  Sourced after tests/lib.sh.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pkixctl ssh-keys USER [KEYTYPE KEY], for sshd's
  *   AuthorizedKeysCommand /usr/bin/pkixctl ssh-keys %u %t %k

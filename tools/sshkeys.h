@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pkixctl ssh-keys: the AuthorizedKeysCommand (issue 13). */
 #ifndef PX_SSHKEYS_H
 #define PX_SSHKEYS_H

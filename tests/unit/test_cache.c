@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Cache internals: metadata files, the compiled CRL index and its loader,
  * DER times, the offline list's backoff, the time budget. */
 #include "config.h"

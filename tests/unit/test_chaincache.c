@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The process-wide chain cache (pkix/chaincache.c) and the per-context
  * certificate memo (pkix/certmemo.c). */
 #include "config.h"

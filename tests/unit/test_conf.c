@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The configuration parser: types, ranges, defaults and messages. */
 #include "config.h"
 

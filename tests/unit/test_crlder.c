@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The DER walker of fetched CRLs (pkix/crlder.c): hand-made CRLs, valid
  * and malformed, and the index it compiles against the one built from

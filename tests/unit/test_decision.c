@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The revocation policy turns an unknown status into a decision. */
 #include "config.h"
 

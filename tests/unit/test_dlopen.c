@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Loads the module the way libpam does and checks what dlsym() finds: the
  * PAM entry points, and none of the core's symbols.

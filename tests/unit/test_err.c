@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Error codes: names, the OpenSSL border mapping and the PAM mapping. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Certificate -> user mapping: cn, upn (realm list), email, file:PATH. */
 #include "config.h"
 

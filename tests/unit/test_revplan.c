@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The order of the revocation sources (pkix/revplan.c): each rule of
  * px_rev_plan() with the steps it gives. */
 #include "config.h"

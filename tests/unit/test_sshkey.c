@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The OpenSSH side (issue 13): X.509 keys in the OpenSSH wire format
  * (expected lines made by ssh-keygen -i -m PKCS8, and RFC 8032's first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The strict URL parser and the allowed_urls matcher. */
 #include "config.h"
 

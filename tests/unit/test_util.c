@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Checked parsers and the bounded file reader. */
 #include "config.h"
 
