@@ -118,6 +118,8 @@ printf '[login]\npkcs11_module = %s\nmapping = file:%s\n' "$SOFTHSM" \
 	"$T/etc/users" >> "$T/etc/pam_pkix.conf"
 mkdir -p "$T/pam.d"
 echo "auth required $top/build/.libs/pam_pkix.so config=$T/etc/pam_pkix.conf" > "$T/pam.d/login"
+# libpam reads "other" too: deny everything else, as Debian's does.
+echo "auth required pam_deny.so" > "$T/pam.d/other"
 for c in good revoked; do
 	echo
 	echo "-- login as root with card-$c (PIN 123456)"
