@@ -223,6 +223,9 @@ issue issuing keyenc "Kim Keyenc" ext_leaf_keyenc
 issue issuing disallowed "Dan Disallowed" ext_leaf
 issue issuing hold "Hal Hold" ext_leaf
 issue issuing deltarev "Dora Deltarevoked" ext_leaf
+issue issuing dpdir "Dina Dirname" ext_leaf_dpdir
+issue issuing dprel "Rene Relative" ext_leaf_dprel
+issue issuing dpiss "Ivy Issuername" ext_leaf_dpiss
 issue issuing2 rekeyed "Rita Rekeyed" ext_leaf_noakid
 issue issuing noakid "Nick Noakid" ext_leaf_noakid
 issue issuing multicdp "Mia Multicdp" ext_leaf_multicdp
@@ -269,6 +272,10 @@ DELTA_BASE=20 crl issuing delta-expired 22 crl_delta "deltarev:keyCompromise" "$
 crl issuing user-only 30 crl_idp_user "revoked:keyCompromise"
 crl issuing ca-only 31 crl_idp_ca "revoked:keyCompromise"
 crl issuing idp-other 32 crl_idp_other "revoked:keyCompromise"
+# IDPs of other kinds, each revoking the leaf whose distribution point it is.
+crl issuing idp-dir 35 crl_idp_dir "dpdir:keyCompromise"
+crl issuing idp-rel 36 crl_idp_rel "dprel:keyCompromise"
+crl issuing idp-iss 37 crl_idp_issname "dpiss:keyCompromise"
 # Partitioned by reason: key and CA compromise, and the other reasons.
 crl issuing part-kc 33 crl_part_kc "revoked:keyCompromise"
 crl issuing part-rest 34 crl_part_rest "hold:certificateHold"
