@@ -105,11 +105,14 @@ crl_other_signer(
 			x = sk_X509_value(pools[i], j);
 			if (X509_cmp(x, issuer) == 0 ||
 			    X509_NAME_cmp(
-			        X509_get_subject_name(x), c->issuer) != 0 ||
-			    px_crl_check_issuer(c, x) != 0)
+			        X509_get_subject_name(x), c->issuer) != 0)
 				continue;
+			/* Every certificate of the name counts, checked or
+			 * not: a store of many costs a bounded search. */
 			if (++tried > PX_MAX_CRL_SIGNERS)
 				return 0;
+			if (px_crl_check_issuer(c, x) != 0)
+				continue;
 			if (!crl_signer_trusted(v, x)) {
 				px_trace("%s %s: signed by another certificate "
 				         "of the CA (serial %s), which is not "
@@ -497,7 +500,16 @@ lookup_status(const struct px_crl *base, const struct px_crl *delta, X509 *cert,
 
 	(void)serial;
 	in_base = px_crl_lookup_cert(base, cert, &be);
-	in_delta = delta != NULL && px_crl_lookup_cert(delta, cert, &de);
+	in_delta = delta != NULL ? px_crl_lookup_cert(delta, cert, &de) : 0;
+	if (in_base < 0 || in_delta < 0) {
+		/* Fail closed: a read error is no "not listed". */
+		px_warn("%s: the CRL's index could not be read",
+		    (in_base < 0 ? base : delta)->label);
+		free(rep->source);
+		rep->source = px_xasprintf("the index of %s could not be read",
+		    (in_base < 0 ? base : delta)->label);
+		return PX_STATUS_UNKNOWN;
+	}
 	if (in_delta && de.reason == PX_REASON_REMOVE_FROM_CRL) {
 		/* removeFromCRL lifts a hold; a permanent revocation stays. */
 		if (!in_base || be.reason == PX_REASON_CERTIFICATE_HOLD ||

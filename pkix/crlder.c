@@ -359,13 +359,18 @@ get_cissuer(struct px_crl *c, const struct der *val, unsigned int *idx)
 	if ((gns = d2i_GENERAL_NAMES(NULL, &p, (long)der_len(val))) == NULL ||
 	    p != val->end)
 		goto out;
-	for (j = 0; j < sk_GENERAL_NAME_num(gns) && nm == NULL; j++) {
+	/* One directoryName, the name lookups compare: with none, or two
+	 * (which would an entry be of?), the CRL is refused. */
+	for (j = 0; j < sk_GENERAL_NAME_num(gns); j++) {
 		g = sk_GENERAL_NAME_value(gns, j);
-		if (g->type == GEN_DIRNAME)
-			nm = g->d.directoryName;
+		if (g->type != GEN_DIRNAME)
+			continue;
+		if (nm != NULL)
+			goto out;
+		nm = g->d.directoryName;
 	}
 	if (nm == NULL)
-		goto out; /* no name of ours to compare with: refused */
+		goto out;
 	c->cissuer_seen = 1;
 	if (X509_NAME_cmp(nm, c->issuer) == 0) {
 		*idx = 0;

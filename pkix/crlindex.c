@@ -674,8 +674,9 @@ px_crl_index_lookup_of(const struct px_crl *c, unsigned int idx,
 
 	e->revoked_at = 0;
 	e->reason = -1;
+	/* Fail closed: an index that cannot be read says nothing. */
 	if (c->blob == NULL || rl > sizeof(rec))
-		return 0;
+		return -1;
 	while (sl > 0 && s[0] == 0) {
 		s++;
 		sl--;
@@ -690,7 +691,7 @@ px_crl_index_lookup_of(const struct px_crl *c, unsigned int idx,
 		mid = lo + (hi - lo) / 2;
 		/* A few records per lookup: pread(), not a mapping. */
 		if (px_blob_read(c->blob, c->recs_off + mid * rl, rec, rl) != 0)
-			return 0;
+			return -1;
 		r = rec_cmp(key, rec, c->width, c->negs);
 		if (r == 0) {
 			rec_get(rec, c->width, c->negs, c->twidth, &x);

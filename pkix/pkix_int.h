@@ -145,7 +145,8 @@ int px_crl_newer(const struct px_crl *a, const struct px_crl *b);
 /* Looks serial up.  Returns 1 and fills *e when listed, else 0. */
 /* Looks cert up in crl: its serial among the entries of its issuer (the
  * CRL's issuer, or one its certificateIssuer entries name).  Returns 1 and
- * fills *e when listed, else 0. */
+ * fills *e when listed, 0 when not, -1 when the CRL's index could not be
+ * read. */
 int px_crl_lookup_cert(
     const struct px_crl *crl, X509 *cert, struct px_crl_entry *e);
 int px_crl_lookup(const struct px_crl *crl, const ASN1_INTEGER *serial,
@@ -220,9 +221,10 @@ int px_der_time(
 int px_crl_from_index(const struct px_blob *idx,
     const unsigned char der_sha256[32], const char *label,
     struct px_crl **out) PX_WUR;
-/* Binary search of an indexed CRL.  Returns 1 and fills *e when listed. */
-/* The same for the entries of certificate issuer cissuer (0: the CRL's
- * issuer, i + 1: crl->cissuers[i]; indirect CRLs). */
+/* Binary search of an indexed CRL.  Returns 1 and fills *e when listed, 0
+ * when not, -1 when the index could not be read (the status is unknown).
+ * px_crl_index_lookup_of(): the entries of certificate issuer cissuer (0:
+ * the CRL's issuer, i + 1: crl->cissuers[i]; indirect CRLs). */
 int px_crl_index_lookup_of(const struct px_crl *crl, unsigned int cissuer,
     const ASN1_INTEGER *serial, struct px_crl_entry *e);
 int px_crl_index_lookup(const struct px_crl *crl, const ASN1_INTEGER *serial,

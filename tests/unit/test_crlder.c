@@ -920,6 +920,27 @@ test_crl_extensions(void **state)
 		same_index(&b, &ec);
 		free(b.p);
 	}
+	/* certificateIssuer (an indirect CRL's entry extension): one
+	 * directoryName names the entry's issuer; two are refused (which
+	 * would the entry be of?). */
+	o.ext = "300f 0603551d1c 0101ff 0405 3003 8401ff";
+	o.raw = "3032 020105 170d3235303130313030303030305a"
+	        " 301e 301c 0603551d1d 0101ff 0412 3010 a40e 300c 310a"
+	        " 3008 0603550403 0c0141";
+	b = make_crl(&o);
+	assert_int_equal(load(&b, &ec, &c), 0);
+	assert_null(c->unusable);
+	assert_int_equal(c->n_cissuers, 1);
+	px_crl_free(c);
+	free(b.p);
+	o.raw = "3042 020105 170d3235303130313030303030305a"
+	        " 302e 302c 0603551d1d 0101ff 0422 3020"
+	        " a40e 300c 310a 3008 0603550403 0c0141"
+	        " a40e 300c 310a 3008 0603550403 0c0142";
+	b = make_crl(&o);
+	assert_int_not_equal(px_crl_load(b.p, b.n, "t", &c), 0);
+	free(b.p);
+	o.raw = NULL;
 	/* A delta without cRLNumber. */
 	o.ext = "300d 0603551d1b 0101ff 0403 020105";
 	o.no_number = 1;
