@@ -42,6 +42,46 @@ cert_ids(X509 *x, char **serialp, char **issuerp)
 	return *serialp != NULL && *issuerp != NULL ? 0 : PX_ERR_NOMEM;
 }
 
+/* The connection and search settings of cfg, as every user request has. */
+static void
+user_request(const struct px_config *cfg, const char *user,
+    struct px_ldap_user_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->conn.server = cfg->ldap_server;
+	req->conn.max_size = 1024 * 1024;
+	req->conn.timeout_ms = (long)cfg->url_timeout * 1000;
+	req->conn.nocanon = cfg->ldap_sasl_nocanon;
+	if (geteuid() == 0) {
+		req->conn.keytab = cfg->ldap_keytab != NULL
+		    ? cfg->ldap_keytab
+		    : "/etc/krb5.keytab";
+		req->conn.principal = cfg->ldap_principal;
+	}
+	req->base = cfg->ldap_user_base;
+	req->filter = cfg->ldap_user_filter;
+	req->user = user;
+}
+
+/* Logs and traces one user request as the retrievals are ("LDAP user
+ * lookup", "ldap user lookup ... result=mapped"). */
+static void
+user_report(const struct px_config *cfg, const struct px_ldap_response *resp,
+    int r, const char *what, const char *trace, const char *ok)
+{
+	if (resp->fallback[0] != '\0')
+		px_warn("%s: %s; used %s", what, resp->fallback,
+		    resp->bind[0] != '\0' ? resp->bind : "no bind");
+	px_trace("%s %s bind=%s ms=%ld result=%s", trace,
+	    resp->server[0] != '\0'        ? resp->server
+	        : cfg->ldap_server != NULL ? cfg->ldap_server
+	                                   : "(SRV)",
+	    resp->bind[0] != '\0' ? resp->bind : "none", resp->ms,
+	    r == 0 ? ok : px_strerror(r));
+	if (r != 0 && resp->errmsg[0] != '\0')
+		px_info("%s: %s", what, resp->errmsg);
+}
+
 int
 px_net_map_user(const struct px_config *cfg, const char *user, X509 *cert,
     char *out, size_t outlen)
@@ -57,35 +97,14 @@ px_net_map_user(const struct px_config *cfg, const char *user, X509 *cert,
 		r = PX_ERR_NOMEM;
 		goto out;
 	}
-	memset(&req, 0, sizeof(req));
-	req.conn.server = cfg->ldap_server;
-	req.conn.max_size = 1024 * 1024;
-	req.conn.timeout_ms = (long)cfg->url_timeout * 1000;
-	req.conn.nocanon = cfg->ldap_sasl_nocanon;
-	if (geteuid() == 0) {
-		req.conn.keytab = cfg->ldap_keytab != NULL ? cfg->ldap_keytab
-		                                           : "/etc/krb5.keytab";
-		req.conn.principal = cfg->ldap_principal;
-	}
-	req.base = cfg->ldap_user_base;
-	req.filter = cfg->ldap_user_filter;
-	req.user = user;
+	user_request(cfg, user, &req);
 	req.cert = der;
 	req.cert_len = (size_t)len;
 	req.serial = serial;
 	req.issuer = issuer;
 	r = px_ldap_user(&req, &resp, out, outlen);
-	if (resp.fallback[0] != '\0')
-		px_warn("LDAP user lookup: %s; used %s", resp.fallback,
-		    resp.bind[0] != '\0' ? resp.bind : "no bind");
-	px_trace("ldap user lookup %s bind=%s ms=%ld result=%s",
-	    resp.server[0] != '\0'         ? resp.server
-	        : cfg->ldap_server != NULL ? cfg->ldap_server
-	                                   : "(SRV)",
-	    resp.bind[0] != '\0' ? resp.bind : "none", resp.ms,
-	    r == 0 ? "mapped" : px_strerror(r));
-	if (r != 0 && resp.errmsg[0] != '\0')
-		px_info("LDAP user lookup: %s", resp.errmsg);
+	user_report(
+	    cfg, &resp, r, "LDAP user lookup", "ldap user lookup", "mapped");
 out:
 	OPENSSL_free(der);
 	OPENSSL_free(serial);
@@ -101,32 +120,11 @@ px_net_user_certs(const struct px_config *cfg, const char *user,
 	struct px_ldap_response resp;
 	int r;
 
-	memset(&req, 0, sizeof(req));
-	req.conn.server = cfg->ldap_server;
-	req.conn.max_size = 1024 * 1024;
-	req.conn.timeout_ms = (long)cfg->url_timeout * 1000;
-	req.conn.nocanon = cfg->ldap_sasl_nocanon;
-	if (geteuid() == 0) {
-		req.conn.keytab = cfg->ldap_keytab != NULL ? cfg->ldap_keytab
-		                                           : "/etc/krb5.keytab";
-		req.conn.principal = cfg->ldap_principal;
-	}
-	req.base = cfg->ldap_user_base;
-	req.filter = cfg->ldap_user_filter;
-	req.user = user;
+	user_request(cfg, user, &req);
 	req.each = each;
 	req.each_arg = arg;
 	r = px_ldap_user_certs(&req, &resp);
-	if (resp.fallback[0] != '\0')
-		px_warn("LDAP user certificates: %s; used %s", resp.fallback,
-		    resp.bind[0] != '\0' ? resp.bind : "no bind");
-	px_trace("ldap user certificates %s bind=%s ms=%ld result=%s",
-	    resp.server[0] != '\0'         ? resp.server
-	        : cfg->ldap_server != NULL ? cfg->ldap_server
-	                                   : "(SRV)",
-	    resp.bind[0] != '\0' ? resp.bind : "none", resp.ms,
-	    r == 0 ? "found" : px_strerror(r));
-	if (r != 0 && resp.errmsg[0] != '\0')
-		px_info("LDAP user certificates: %s", resp.errmsg);
+	user_report(cfg, &resp, r, "LDAP user certificates",
+	    "ldap user certificates", "found");
 	return r;
 }

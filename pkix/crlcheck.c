@@ -488,17 +488,15 @@ fetch_crl(struct rev *v, STACK_OF(DIST_POINT) *dps, X509 *cert, X509 *issuer,
 	return NULL;
 }
 
-/* The status of serial from a base CRL and an optional delta. */
+/* The status of cert from a base CRL and an optional delta. */
 static enum px_status
 lookup_status(const struct px_crl *base, const struct px_crl *delta, X509 *cert,
     time_t now, struct px_cert_report *rep)
 {
-	const ASN1_INTEGER *serial = X509_get0_serialNumber(cert);
 	struct px_crl_entry be, de;
 	int in_base, in_delta;
 	char t[32];
 
-	(void)serial;
 	in_base = px_crl_lookup_cert(base, cert, &be);
 	in_delta = delta != NULL ? px_crl_lookup_cert(delta, cert, &de) : 0;
 	if (in_base < 0 || in_delta < 0) {
